@@ -1,0 +1,1 @@
+"""Mockingbird: an AI mock-interview coach that lives in Discord."""

@@ -1,0 +1,1 @@
+"""Coaching domain: rubric rules, evidence and feedback assembly."""

@@ -1,0 +1,1 @@
+"""Interview domain: sessions, turns, question selection, difficulty and the engine."""

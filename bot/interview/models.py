@@ -1,0 +1,133 @@
+"""Value types of the interview domain."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.coaching.models import Evaluation
+
+
+class Kind(enum.StrEnum):
+    """Interview kind."""
+
+    BEHAVIORAL = "behavioral"
+    TECHNICAL = "technical"
+    SYSTEM_DESIGN = "system_design"
+    CODING = "coding"
+
+
+class Level(enum.StrEnum):
+    """Candidate level, ordered from junior to senior."""
+
+    JUNIOR = "junior"
+    MID = "mid"
+    SENIOR = "senior"
+
+    @property
+    def rank(self) -> int:
+        """Return 0 for junior, 1 for mid, 2 for senior."""
+        return list(Level).index(self)
+
+    def step(self, delta: int) -> Level:
+        """Return the level ``delta`` steps away, clamped to the ends."""
+        levels = list(Level)
+        return levels[max(0, min(len(levels) - 1, self.rank + delta))]
+
+
+class Language(enum.StrEnum):
+    """Interview language."""
+
+    EN = "en"
+    KO = "ko"
+
+
+class SessionStatus(enum.StrEnum):
+    """Lifecycle of a session."""
+
+    ACTIVE = "active"
+    FINISHED = "finished"
+    STOPPED = "stopped"
+
+
+class TurnStatus(enum.StrEnum):
+    """Lifecycle of one prompt and its answer."""
+
+    ASKED = "asked"
+    ANSWERED = "answered"
+    EVALUATED = "evaluated"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One question from the bank."""
+
+    id: str
+    kind: Kind
+    language: Language
+    levels: tuple[Level, ...]
+    skills: tuple[str, ...]
+    text: str
+    hint: str
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Turn:
+    """One prompt (question or follow-up) and the candidate's answer to it."""
+
+    index: int
+    question_id: str
+    prompt: str
+    level: Level
+    follow_up: int = 0
+    status: TurnStatus = TurnStatus.ASKED
+    answer: str | None = None
+    evaluation: Evaluation | None = None
+    id: int | None = None
+
+    @property
+    def is_follow_up(self) -> bool:
+        """Tell whether this turn is a follow-up rather than a main question."""
+        return self.follow_up > 0
+
+
+@dataclass(slots=True)
+class Session:
+    """A mock interview in progress or finished."""
+
+    user_id: int
+    guild_id: int | None
+    kind: Kind
+    level: Level
+    start_level: Level
+    question_count: int
+    language: Language
+    role: str | None
+    channel_id: int | None
+    created_at: datetime
+    status: SessionStatus = SessionStatus.ACTIVE
+    turns: list[Turn] = field(default_factory=list)
+    id: int | None = None
+
+    @property
+    def current_turn(self) -> Turn | None:
+        """Return the newest turn, if any."""
+        return self.turns[-1] if self.turns else None
+
+    @property
+    def main_turns(self) -> list[Turn]:
+        """Return the turns that asked a main question."""
+        return [t for t in self.turns if not t.is_follow_up]
+
+    @property
+    def questions_asked(self) -> int:
+        """Return how many main questions have been asked."""
+        return len(self.main_turns)
+
+    @property
+    def asked_question_ids(self) -> set[str]:
+        """Return the ids of every question already asked."""
+        return {t.question_id for t in self.turns}

@@ -1,0 +1,1 @@
+"""Progress domain: skill graph, drills and story bank (later issues)."""
