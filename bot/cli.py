@@ -1,0 +1,142 @@
+"""Terminal rehearsal and one-shot evaluation on the same engine as the bot."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import TextIO
+
+from bot.coaching.answer import Answer
+from bot.config import Settings
+from bot.errors import CoachError
+from bot.interview.engine import StartOptions
+from bot.interview.events import (
+    Event,
+    FeedbackGiven,
+    FollowUpAsked,
+    LevelChanged,
+    QuestionAsked,
+    SessionEnded,
+)
+from bot.interview.models import Kind, Language, Level, Question
+from bot.presenters import dimensions_line, finding_line, summary_lines
+from bot.services import build_services
+
+log = logging.getLogger(__name__)
+
+TERMINAL_USER = 0
+
+COMMANDS_HELP = "(one answer per line; ':skip', ':hint', ':finish' also work)"
+
+
+def _write(out: TextIO, text: str = "") -> None:
+    out.write(text + "\n")
+    out.flush()
+
+
+def render_event(event: Event, out: TextIO) -> None:
+    """Write one engine event to the terminal."""
+    if isinstance(event, QuestionAsked):
+        _write(
+            out, f"\nQ{event.number}/{event.total} [{event.turn.level.value}] {event.turn.prompt}"
+        )
+    elif isinstance(event, FollowUpAsked):
+        _write(out, f"\nFollow-up: {event.turn.prompt}")
+    elif isinstance(event, LevelChanged):
+        _write(out, f"\nDifficulty {event.old.value} -> {event.new.value}: {event.reason}")
+    elif isinstance(event, FeedbackGiven):
+        ev = event.evaluation
+        _write(out, f"Score: {ev.score}/100 ({ev.source})")
+        _write(out, f"  {dimensions_line(ev)}")
+        for finding in ev.problems:
+            _write(out, f"  - {finding_line(finding)}")
+        _write(out, f"  Praise: {ev.coaching.praise}")
+        _write(out, f"  Fix: {ev.coaching.fix}")
+        _write(out, f"  Tip: {ev.coaching.tip}")
+    elif isinstance(event, SessionEnded):
+        _write(out, "\n== Session summary ==")
+        for line in summary_lines(event.summary):
+            _write(out, line)
+
+
+async def rehearse(
+    kind: Kind,
+    level: Level,
+    count: int,
+    language: Language,
+    settings: Settings,
+    stdin: TextIO = sys.stdin,
+    out: TextIO = sys.stdout,
+    database: str = ":memory:",
+) -> int:
+    """Run a mock interview in the terminal; return the exit code."""
+    services = await build_services(settings, database_path=database)
+    engine = services.engine
+    try:
+        session, events = await engine.start(
+            StartOptions(TERMINAL_USER, None, kind, level, count, language)
+        )
+        assert session.id is not None
+        _write(
+            out,
+            f"Mockingbird rehearsal: {kind.value.replace('_', ' ')}, {level.value}. "
+            f"{COMMANDS_HELP}",
+        )
+        for event in events:
+            render_event(event, out)
+        ended = any(isinstance(e, SessionEnded) for e in events)
+        while not ended:
+            out.write("> ")
+            out.flush()
+            line = stdin.readline()
+            if line == "":
+                events = await engine.finish(session.id)
+            elif line.strip() == ":skip":
+                events = await engine.skip(session.id)
+            elif line.strip() == ":hint":
+                _write(out, f"Hint: {engine.hint(await engine.session(session.id))}")
+                continue
+            elif line.strip() == ":finish":
+                events = await engine.finish(session.id)
+            else:
+                try:
+                    events = await engine.answer(session.id, line)
+                except CoachError as exc:
+                    _write(out, exc.user_message)
+                    continue
+            for event in events:
+                render_event(event, out)
+            ended = any(isinstance(e, SessionEnded) for e in events)
+        return 0
+    finally:
+        await services.close()
+
+
+async def evaluate(
+    kind: Kind,
+    level: Level,
+    question_text: str,
+    language: Language,
+    settings: Settings,
+    stdin: TextIO = sys.stdin,
+    out: TextIO = sys.stdout,
+) -> int:
+    """Grade one answer read from stdin and print the evaluation as JSON."""
+    from bot.coaching.rubric import Rubric
+
+    rubric = Rubric.load(settings.interview.prompts_path)
+    text = stdin.read()
+    question = Question(
+        id="adhoc",
+        kind=kind,
+        language=language,
+        levels=(level,),
+        skills=(),
+        text=question_text,
+        hint="",
+    )
+    evaluation = rubric.evaluate(Answer(text), question, level, language)
+    data = {"source": evaluation.source, "provider": None, **evaluation.to_dict()}
+    _write(out, json.dumps(data, ensure_ascii=False, indent=2))
+    return 0

@@ -1,0 +1,108 @@
+"""Settings from the environment and `.env`, one group per concern."""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+_ENV = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+# A bot token is three dot-separated base64url segments; catching typos here saves a
+# round trip to Discord and gives a better message than a 401.
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
+
+TOKEN_HELP = (
+    "Create the bot at https://discord.com/developers/applications: New Application -> "
+    "Bot -> Reset Token, copy it, and put `DISCORD_TOKEN=...` in a `.env` file next to "
+    "README.md. Turn on the Message Content intent on the same page. To try the coach "
+    "without Discord, run `python -m bot rehearse --kind behavioral --level mid`."
+)
+
+
+class DiscordSettings(BaseSettings):
+    """How to reach Discord."""
+
+    model_config = _ENV
+
+    discord_token: SecretStr | None = None
+    discord_guild_ids: list[int] = Field(default_factory=list)
+
+    def require_token(self) -> str:
+        """Return the token or raise a ConfigError that says how to get one."""
+        if self.discord_token is None or not self.discord_token.get_secret_value().strip():
+            raise ConfigError(f"DISCORD_TOKEN is not set. {TOKEN_HELP}")
+        token = self.discord_token.get_secret_value().strip()
+        if not _TOKEN_SHAPE.match(token):
+            raise ConfigError(f"DISCORD_TOKEN does not look like a bot token. {TOKEN_HELP}")
+        return token
+
+
+class StorageSettings(BaseSettings):
+    """Where data lives and for how long."""
+
+    model_config = _ENV
+
+    database_path: Path = Path("data/mockingbird.sqlite3")
+    retention_days: int = Field(default=365, ge=1)
+
+
+class LLMSettings(BaseSettings):
+    """Optional model keys; without any the offline coach runs."""
+
+    model_config = _ENV
+
+    openai_api_key: SecretStr | None = None
+    anthropic_api_key: SecretStr | None = None
+
+    @property
+    def any_key(self) -> bool:
+        """Tell whether at least one model key is configured."""
+        return any(
+            k is not None and k.get_secret_value().strip()
+            for k in (self.openai_api_key, self.anthropic_api_key)
+        )
+
+
+class InterviewSettings(BaseSettings):
+    """Defaults for new interviews."""
+
+    model_config = _ENV
+
+    default_question_count: int = Field(default=5, ge=1, le=15)
+    prompts_path: Path = Path(__file__).resolve().parent.parent / "prompts"
+
+
+class Settings:
+    """All setting groups, read once."""
+
+    def __init__(self, env_file: str | None = ".env") -> None:
+        self._env_file = env_file
+
+    @cached_property
+    def discord(self) -> DiscordSettings:
+        """Return the Discord settings."""
+        return DiscordSettings(_env_file=self._env_file)  # type: ignore[call-arg]
+
+    @cached_property
+    def storage(self) -> StorageSettings:
+        """Return the storage settings."""
+        return StorageSettings(_env_file=self._env_file)  # type: ignore[call-arg]
+
+    @cached_property
+    def llm(self) -> LLMSettings:
+        """Return the model settings."""
+        return LLMSettings(_env_file=self._env_file)  # type: ignore[call-arg]
+
+    @cached_property
+    def interview(self) -> InterviewSettings:
+        """Return the interview defaults."""
+        return InterviewSettings(_env_file=self._env_file)  # type: ignore[call-arg]

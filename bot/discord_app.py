@@ -1,0 +1,126 @@
+"""The py-cord Bot: intents, cogs, and the one global error handler."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import uuid
+
+import discord
+
+from bot.config import TOKEN_HELP
+from bot.errors import CoachError, ConfigError
+from bot.services import Services
+from cogs.interview import InterviewCog
+
+log = logging.getLogger(__name__)
+
+APOLOGY = (
+    "Sorry, something went wrong on my side. Your answers so far are saved. "
+    "Please try again in a moment (reference `{ref}`)."
+)
+
+
+def intents() -> discord.Intents:
+    """Return the gateway intents the bot needs."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_messages = True
+    wanted.dm_messages = True
+    wanted.message_content = True  # privileged: answers are typed messages
+    return wanted
+
+
+class MockingbirdBot(discord.Bot):
+    """The bot with a global error handler for commands."""
+
+    async def on_application_command_error(
+        self, context: discord.ApplicationContext, exception: discord.DiscordException
+    ) -> None:
+        """Show known errors as they are; log the rest with ids and apologise."""
+        error: BaseException = exception
+        if isinstance(exception, discord.ApplicationCommandInvokeError):
+            error = exception.original
+        if isinstance(error, CoachError):
+            await _respond(context, error.user_message)
+            return
+        ref = uuid.uuid4().hex[:8]
+        log.error(
+            "Command %s failed (ref %s, user %s, guild %s, channel %s)",
+            context.command.qualified_name if context.command else "?",
+            ref,
+            context.author.id if context.author else None,
+            context.guild.id if context.guild else None,
+            context.channel_id,
+            exc_info=error,
+        )
+        await _respond(context, APOLOGY.format(ref=ref))
+
+    async def on_error(self, event_method: str, *args: object, **kwargs: object) -> None:
+        """Answer a failed listener: the safe message of a known error, else an apology."""
+        error = sys.exc_info()[1]
+        target = next(
+            (a for a in args if isinstance(a, discord.Message | discord.Interaction)), None
+        )
+        if isinstance(error, CoachError):
+            text = error.user_message
+        else:
+            ref = uuid.uuid4().hex[:8]
+            user = getattr(target, "author", None) or getattr(target, "user", None)
+            log.error(
+                "Listener %s failed (ref %s, user %s, channel %s)",
+                event_method,
+                ref,
+                getattr(user, "id", None),
+                getattr(target, "channel_id", None)
+                or getattr(getattr(target, "channel", None), "id", None),
+                exc_info=error,
+            )
+            text = APOLOGY.format(ref=ref)
+        try:
+            if isinstance(target, discord.Message):
+                await target.reply(text, allowed_mentions=discord.AllowedMentions.none())
+            elif isinstance(target, discord.Interaction):
+                if target.response.is_done():
+                    await target.followup.send(text, ephemeral=True)
+                else:
+                    await target.response.send_message(text, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("Could not deliver an error message for %s", event_method)
+
+
+async def _respond(context: discord.ApplicationContext, text: str) -> None:
+    try:
+        if context.interaction.response.is_done():
+            await context.followup.send(text, ephemeral=True)
+        else:
+            await context.respond(text, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("Could not deliver an error message to user %s", context.author.id)
+
+
+def create_bot(services: Services) -> MockingbirdBot:
+    """Return the bot with every cog added."""
+    guild_ids = services.settings.discord.discord_guild_ids or None
+    bot = MockingbirdBot(intents=intents(), debug_guilds=guild_ids)
+    bot.add_cog(InterviewCog(bot, services.engine))
+    return bot
+
+
+async def run_bot(services: Services) -> int:
+    """Log in and run until interrupted; return the exit code."""
+    token = services.settings.discord.require_token()
+    bot = create_bot(services)
+    try:
+        await bot.start(token)
+    except discord.LoginFailure as exc:
+        raise ConfigError(f"Discord rejected DISCORD_TOKEN. {TOKEN_HELP}") from exc
+    except discord.PrivilegedIntentsRequired as exc:
+        raise ConfigError(
+            "Discord refused the Message Content intent. Turn it on under Bot -> Privileged "
+            "Gateway Intents at https://discord.com/developers/applications, then restart."
+        ) from exc
+    finally:
+        if not bot.is_closed():
+            await bot.close()
+    return 0

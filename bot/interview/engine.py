@@ -1,0 +1,343 @@
+"""The interview engine: one service that runs a session turn by turn."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.coaching.answer import Answer, Word
+from bot.coaching.models import Dimension
+from bot.errors import InvalidAnswer, SessionAlreadyActive, SessionNotFound
+from bot.interview.bank import QuestionBank
+from bot.interview.difficulty import next_level
+from bot.interview.events import (
+    Event,
+    FeedbackGiven,
+    FollowUpAsked,
+    LevelChanged,
+    QuestionAsked,
+    RecurringIssue,
+    SessionEnded,
+    Summary,
+)
+from bot.interview.models import (
+    Kind,
+    Language,
+    Level,
+    Question,
+    Session,
+    SessionStatus,
+    Turn,
+    TurnStatus,
+)
+from bot.interview.ports import Clock, Evaluator, SessionOverview, SessionStore
+from bot.interview.selection import pick_follow_up, pick_question
+
+log = logging.getLogger(__name__)
+
+MAX_ANSWER_CHARS = 25_000
+MAX_QUESTIONS = 15
+
+
+class SystemClock:
+    """The real UTC clock."""
+
+    def now(self) -> datetime:
+        """Return the current UTC time."""
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class StartOptions:
+    """What the candidate asked for when starting."""
+
+    user_id: int
+    guild_id: int | None
+    kind: Kind
+    level: Level
+    count: int
+    language: Language = Language.EN
+    role: str | None = None
+    channel_id: int | None = None
+
+
+class InterviewEngine:
+    """Run mock interviews: ask, grade, follow up, adapt, summarise; save every step."""
+
+    def __init__(
+        self,
+        store: SessionStore,
+        bank: QuestionBank,
+        evaluator: Evaluator,
+        clock: Clock | None = None,
+    ) -> None:
+        self._store = store
+        self._bank = bank
+        self._evaluator = evaluator
+        self._clock = clock or SystemClock()
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    # ---- lookups -------------------------------------------------------------------
+
+    async def session(self, session_id: int) -> Session:
+        """Return a session or raise SessionNotFound."""
+        session = await self._store.get_session(session_id)
+        if session is None:
+            raise SessionNotFound("That interview no longer exists.")
+        return session
+
+    async def active_session(self, user_id: int, guild_id: int | None) -> Session | None:
+        """Return the user's active session in this server, if any."""
+        return await self._store.active_session(user_id, guild_id)
+
+    async def session_in_channel(self, channel_id: int) -> Session | None:
+        """Return the active session bound to a channel or thread, if any."""
+        return await self._store.session_in_channel(channel_id)
+
+    async def history(
+        self, user_id: int, guild_id: int | None, limit: int = 10
+    ) -> list[SessionOverview]:
+        """Return the user's recent sessions, newest first."""
+        return await self._store.history(user_id, guild_id, limit)
+
+    async def sessions_awaiting_grade(self) -> list[int]:
+        """Return sessions interrupted between saving an answer and grading it."""
+        return await self._store.sessions_awaiting_grade()
+
+    def question_for(self, turn: Turn) -> Question:
+        """Return the bank question a turn belongs to."""
+        question = self._bank.get(turn.question_id)
+        if question is None:
+            raise SessionNotFound("This interview's question is no longer in the question bank.")
+        return question
+
+    # ---- lifecycle -----------------------------------------------------------------
+
+    async def start(self, options: StartOptions) -> tuple[Session, list[Event]]:
+        """Create a session and ask its first question."""
+        existing = await self._store.active_session(options.user_id, options.guild_id)
+        if existing is not None and existing.id is not None:
+            raise SessionAlreadyActive(
+                "You already have an interview running here. Resume it with "
+                "`/interview resume` or end it with `/interview stop`.",
+                existing.id,
+            )
+        session = Session(
+            user_id=options.user_id,
+            guild_id=options.guild_id,
+            kind=options.kind,
+            level=options.level,
+            start_level=options.level,
+            question_count=max(1, min(MAX_QUESTIONS, options.count)),
+            language=options.language,
+            role=options.role,
+            channel_id=options.channel_id,
+            created_at=self._clock.now(),
+        )
+        session = await self._store.create_session(session)
+        assert session.id is not None
+        async with self._lock(session.id):
+            events = await self._advance(session, [])
+        log.info("Started session %s for user %s", session.id, options.user_id)
+        return session, events
+
+    async def bind_channel(self, session_id: int, channel_id: int) -> None:
+        """Bind a session to the thread or channel where it runs."""
+        async with self._lock(session_id):
+            session = await self.session(session_id)
+            session.channel_id = channel_id
+            await self._store.update_session(session)
+
+    async def answer(
+        self, session_id: int, text: str, words: Sequence[Word] = (), spoken: bool = False
+    ) -> list[Event]:
+        """Grade an answer to the current prompt, then follow up, move on or finish."""
+        cleaned = text.strip()
+        if not cleaned:
+            raise InvalidAnswer("That answer was empty. Type your answer, or press Skip.")
+        if len(cleaned) > MAX_ANSWER_CHARS:
+            raise InvalidAnswer(
+                f"That answer is {len(cleaned):,} characters; the limit is "
+                f"{MAX_ANSWER_CHARS:,}. Trim it to the essentials and send it again."
+            )
+        async with self._lock(session_id):
+            session = await self._active(session_id)
+            turn = session.current_turn
+            if turn is None or turn.status is not TurnStatus.ASKED:
+                # A duplicate delivery or a race with Skip: nothing is waiting for an answer.
+                return []
+            turn.answer = cleaned
+            turn.status = TurnStatus.ANSWERED
+            # Saved before grading so a crash mid-evaluation loses nothing.
+            await self._store.save_turn(session_id, turn)
+            return await self._grade_and_advance(
+                session, turn, Answer(cleaned, tuple(words), spoken)
+            )
+
+    async def skip(self, session_id: int) -> list[Event]:
+        """Skip the current prompt; a skipped follow-up moves to the next question."""
+        async with self._lock(session_id):
+            session = await self._active(session_id)
+            turn = session.current_turn
+            if turn is None or turn.status is not TurnStatus.ASKED:
+                return []
+            turn.status = TurnStatus.SKIPPED
+            await self._store.save_turn(session_id, turn)
+            return await self._advance(session, [])
+
+    def hint(self, session: Session) -> str:
+        """Return a hint for the current prompt."""
+        turn = session.current_turn
+        if turn is None:
+            raise SessionNotFound("There is no question to give a hint for.")
+        return self.question_for(turn).hint
+
+    async def finish(self, session_id: int, stopped: bool = False) -> list[Event]:
+        """End the session early and summarise what was answered."""
+        async with self._lock(session_id):
+            session = await self._active(session_id)
+            return [await self._end(session, stopped=stopped)]
+
+    async def resume(self, session_id: int) -> list[Event]:
+        """Pick a session up where it stopped: re-grade an unsaved grade or re-ask."""
+        async with self._lock(session_id):
+            session = await self._active(session_id)
+            turn = session.current_turn
+            if turn is None:
+                return await self._advance(session, [])
+            if turn.status is TurnStatus.ANSWERED and turn.answer:
+                log.info("Re-grading interrupted turn %s of session %s", turn.id, session_id)
+                return await self._grade_and_advance(session, turn, Answer(turn.answer))
+            if turn.status is TurnStatus.ASKED:
+                return [self._asked_event(session, turn, resumed=True)]
+            return await self._advance(session, [])
+
+    def summarise(self, session: Session) -> Summary:
+        """Return the figures of a session so far."""
+        graded = [t for t in session.turns if t.evaluation is not None]
+        scores = tuple(t.evaluation.score for t in graded if t.evaluation is not None)
+        dims: dict[Dimension, float] = {}
+        for dim in Dimension:
+            values = [
+                t.evaluation.dimensions[dim]
+                for t in graded
+                if t.evaluation is not None and dim in t.evaluation.dimensions
+            ]
+            if values:
+                dims[dim] = sum(values) / len(values)
+        counts: Counter[str] = Counter()
+        fixes: dict[str, str] = {}
+        for t in graded:
+            assert t.evaluation is not None
+            for f in {f.rule_id: f for f in t.evaluation.problems}.values():
+                counts[f.rule_id] += 1
+                fixes.setdefault(f.rule_id, f.fix)
+        recurring = tuple(RecurringIssue(rule, n, fixes[rule]) for rule, n in counts.most_common(3))
+
+        def score_of(t: Turn) -> int:
+            return t.evaluation.score if t.evaluation is not None else 0
+
+        return Summary(
+            session=session,
+            answered=len(graded),
+            skipped=sum(1 for t in session.turns if t.status is TurnStatus.SKIPPED),
+            average_score=sum(scores) / len(scores) if scores else None,
+            dimensions=dims,
+            recurring=recurring,
+            best=max(graded, key=score_of) if graded else None,
+            weakest=min(graded, key=score_of) if len(graded) > 1 else None,
+            scores=scores,
+        )
+
+    # ---- internals -----------------------------------------------------------------
+
+    def _lock(self, session_id: int) -> asyncio.Lock:
+        return self._locks.setdefault(session_id, asyncio.Lock())
+
+    async def _active(self, session_id: int) -> Session:
+        session = await self.session(session_id)
+        if session.status is not SessionStatus.ACTIVE:
+            raise SessionNotFound(
+                "That interview has already ended. Start a new one with `/interview start`."
+            )
+        return session
+
+    async def _grade_and_advance(self, session: Session, turn: Turn, answer: Answer) -> list[Event]:
+        assert session.id is not None
+        question = self.question_for(turn)
+        context = [t for t in session.turns if t is not turn]
+        evaluation = await self._evaluator.evaluate(
+            answer, question, turn.level, session.language, context
+        )
+        turn.evaluation = evaluation
+        turn.status = TurnStatus.EVALUATED
+        await self._store.save_turn(session.id, turn)
+        events: list[Event] = [FeedbackGiven(turn, evaluation)]
+        same_question = [t for t in session.turns if t.question_id == turn.question_id]
+        follow_up = pick_follow_up(
+            same_question,
+            evaluation,
+            {
+                f.rule_id: self._bank.follow_ups(f.rule_id, session.language)
+                for f in evaluation.problems
+            },
+            self._bank.generic_follow_ups(session.language),
+        )
+        if follow_up is not None:
+            text, rule = follow_up
+            new = Turn(
+                index=len(session.turns),
+                question_id=turn.question_id,
+                prompt=text,
+                level=turn.level,
+                follow_up=sum(1 for t in same_question if t.is_follow_up) + 1,
+            )
+            session.turns.append(new)
+            await self._store.save_turn(session.id, new)
+            events.append(FollowUpAsked(new, question, rule))
+            return events
+        return await self._advance(session, events)
+
+    async def _advance(self, session: Session, events: list[Event]) -> list[Event]:
+        """Ask the next main question, or end the session when none is left."""
+        assert session.id is not None
+        if session.questions_asked >= session.question_count:
+            events.append(await self._end(session))
+            return events
+        decision = next_level(session)
+        if decision.level is not session.level:
+            events.append(LevelChanged(session.level, decision.level, decision.reason or ""))
+            session.level = decision.level
+            await self._store.update_session(session)
+        pool = self._bank.questions(session.kind, session.language)
+        question = pick_question(session, pool, session.level)
+        if question is None:
+            events.append(await self._end(session))
+            return events
+        turn = Turn(
+            index=len(session.turns),
+            question_id=question.id,
+            prompt=question.text,
+            level=session.level,
+        )
+        session.turns.append(turn)
+        await self._store.save_turn(session.id, turn)
+        events.append(self._asked_event(session, turn))
+        return events
+
+    def _asked_event(self, session: Session, turn: Turn, resumed: bool = False) -> Event:
+        question = self.question_for(turn)
+        if turn.is_follow_up:
+            return FollowUpAsked(turn, question, None, resumed=resumed)
+        number = sum(1 for t in session.main_turns if t.index <= turn.index)
+        return QuestionAsked(turn, question, number, session.question_count, resumed=resumed)
+
+    async def _end(self, session: Session, stopped: bool = False) -> SessionEnded:
+        session.status = SessionStatus.STOPPED if stopped else SessionStatus.FINISHED
+        await self._store.update_session(session)
+        log.info("Session %s ended (%s)", session.id, session.status.value)
+        return SessionEnded(self.summarise(session), stopped=stopped)

@@ -1,0 +1,86 @@
+"""Ports the interview domain needs, implemented by adapters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.coaching.answer import Answer
+from bot.coaching.models import Evaluation
+from bot.interview.models import Kind, Language, Level, Question, Session, SessionStatus, Turn
+
+
+@dataclass(frozen=True, slots=True)
+class SessionOverview:
+    """One line of a user's interview history."""
+
+    session_id: int
+    kind: Kind
+    level: Level
+    status: SessionStatus
+    created_at: datetime
+    answered: int
+    average_score: float | None
+
+
+class SessionStore(Protocol):
+    """Persists sessions and their turns."""
+
+    async def create_session(self, session: Session) -> Session:
+        """Insert a new session and return it with its id."""
+        ...
+
+    async def get_session(self, session_id: int) -> Session | None:
+        """Return a session with all its turns, or None."""
+        ...
+
+    async def active_session(self, user_id: int, guild_id: int | None) -> Session | None:
+        """Return the user's active session in this server, or None."""
+        ...
+
+    async def session_in_channel(self, channel_id: int) -> Session | None:
+        """Return the active session bound to a channel or thread, or None."""
+        ...
+
+    async def update_session(self, session: Session) -> None:
+        """Save the session's own fields (status, level, channel)."""
+        ...
+
+    async def save_turn(self, session_id: int, turn: Turn) -> Turn:
+        """Insert or update one turn with its evaluation; return it with its id."""
+        ...
+
+    async def history(
+        self, user_id: int, guild_id: int | None, limit: int
+    ) -> list[SessionOverview]:
+        """Return the user's most recent sessions in this server, newest first."""
+        ...
+
+    async def sessions_awaiting_grade(self) -> list[int]:
+        """Return active sessions whose newest turn was answered but not graded."""
+        ...
+
+
+class Evaluator(Protocol):
+    """Grades one answer."""
+
+    async def evaluate(
+        self,
+        answer: Answer,
+        question: Question,
+        level: Level,
+        language: Language,
+        context: Sequence[Turn],
+    ) -> Evaluation:
+        """Return the evaluation of ``answer`` to ``question`` at ``level``."""
+        ...
+
+
+class Clock(Protocol):
+    """Tells the time (a port so tests can fix it)."""
+
+    def now(self) -> datetime:
+        """Return the current UTC time."""
+        ...

@@ -1,0 +1,55 @@
+"""Choose the next question and the next follow-up."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from bot.coaching.models import Evaluation
+from bot.interview.models import Level, Question, Session, Turn
+
+FOLLOW_UPS_PER_QUESTION = 2
+# Strong answers do not need probing; a real interviewer moves on.
+NO_FOLLOW_UP_AT = 85
+
+
+def pick_question(session: Session, pool: Sequence[Question], level: Level) -> Question | None:
+    """Return an unasked question at ``level`` that covers new skills, or None."""
+    asked = session.asked_question_ids
+    unasked = [q for q in pool if q.id not in asked]
+    if not unasked:
+        return None
+    at_level = [q for q in unasked if level in q.levels] or unasked
+    covered = {
+        skill
+        for t in session.main_turns
+        for q in pool
+        if q.id == t.question_id
+        for skill in q.skills
+    }
+    fresh = [q for q in at_level if not covered.intersection(q.skills)] or at_level
+    # Seeded by session and position so a resumed session keeps its order.
+    rng = random.Random(f"{session.id}:{session.questions_asked}")
+    return rng.choice(sorted(fresh, key=lambda q: q.id))
+
+
+def pick_follow_up(
+    turns_for_question: Sequence[Turn],
+    evaluation: Evaluation,
+    templates: dict[str, list[str]],
+    generic: Sequence[str],
+) -> tuple[str, str | None] | None:
+    """Return (follow-up text, rule id) probing the most important gap, or None."""
+    follow_ups_done = sum(1 for t in turns_for_question if t.is_follow_up)
+    if follow_ups_done >= FOLLOW_UPS_PER_QUESTION or evaluation.score >= NO_FOLLOW_UP_AT:
+        return None
+    already = {t.prompt for t in turns_for_question}
+    for finding in evaluation.problems:
+        for text in templates.get(finding.rule_id, []):
+            if text not in already:
+                return text, finding.rule_id
+    if evaluation.problems:
+        for text in generic:
+            if text not in already:
+                return text, None
+    return None

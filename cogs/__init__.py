@@ -1,0 +1,1 @@
+"""Discord entry points: one package per command group, thin."""

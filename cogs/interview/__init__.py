@@ -1,0 +1,5 @@
+"""The `/interview` command group."""
+
+from cogs.interview.cog import InterviewCog
+
+__all__ = ["InterviewCog"]

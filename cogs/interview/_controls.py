@@ -1,0 +1,68 @@
+"""The buttons under each question; ids carry the action and the session id."""
+
+from __future__ import annotations
+
+import discord
+
+PREFIX = "mb"
+ACTIONS = ("skip", "hint", "finish", "resume", "stop")
+
+
+def custom_id(action: str, session_id: int) -> str:
+    """Return the custom id of a button."""
+    return f"{PREFIX}:{action}:{session_id}"
+
+
+def parse_custom_id(value: str) -> tuple[str, int] | None:
+    """Return (action, session id) from a custom id of ours, or None."""
+    parts = value.split(":")
+    if len(parts) != 3 or parts[0] != PREFIX or parts[1] not in ACTIONS:
+        return None
+    try:
+        return parts[1], int(parts[2])
+    except ValueError:
+        return None
+
+
+def _view(*buttons: discord.ui.Button[discord.ui.View]) -> discord.ui.View:
+    # Clicks are routed by the cog's interaction listener via custom_id, so the view
+    # needs no callbacks and keeps working after a restart.
+    view = discord.ui.View(timeout=None)
+    for button in buttons:
+        view.add_item(button)
+    return view
+
+
+def question_controls(session_id: int) -> discord.ui.View:
+    """Return Skip / Hint / Finish buttons for a question."""
+    return _view(
+        discord.ui.Button(
+            label="Skip",
+            style=discord.ButtonStyle.secondary,
+            custom_id=custom_id("skip", session_id),
+        ),
+        discord.ui.Button(
+            label="Hint", style=discord.ButtonStyle.primary, custom_id=custom_id("hint", session_id)
+        ),
+        discord.ui.Button(
+            label="Finish",
+            style=discord.ButtonStyle.danger,
+            custom_id=custom_id("finish", session_id),
+        ),
+    )
+
+
+def resume_or_stop_controls(session_id: int) -> discord.ui.View:
+    """Return Resume / Stop buttons for a second start."""
+    return _view(
+        discord.ui.Button(
+            label="Resume it",
+            style=discord.ButtonStyle.primary,
+            custom_id=custom_id("resume", session_id),
+        ),
+        discord.ui.Button(
+            label="Stop it",
+            style=discord.ButtonStyle.danger,
+            custom_id=custom_id("stop", session_id),
+        ),
+    )

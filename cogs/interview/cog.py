@@ -1,0 +1,331 @@
+"""`/interview` commands, the question buttons, and answers typed in the thread."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord.ext import commands
+
+from bot.errors import CoachError, SessionAlreadyActive
+from bot.interview.engine import InterviewEngine, StartOptions
+from bot.interview.events import Event
+from bot.interview.models import Kind, Language, Level, Session, TurnStatus
+from cogs.interview._channels import open_interview_channel
+from cogs.interview._controls import parse_custom_id, question_controls, resume_or_stop_controls
+from cogs.interview._render import history_embed, render
+
+log = logging.getLogger(__name__)
+
+KIND_CHOICES = [
+    discord.OptionChoice("Behavioral", Kind.BEHAVIORAL.value),
+    discord.OptionChoice("Technical", Kind.TECHNICAL.value),
+    discord.OptionChoice("System design", Kind.SYSTEM_DESIGN.value),
+    discord.OptionChoice("Coding (UMPIRE walk-through)", Kind.CODING.value),
+]
+LEVEL_CHOICES = [discord.OptionChoice(lvl.value.capitalize(), lvl.value) for lvl in Level]
+LANGUAGE_CHOICES = [
+    discord.OptionChoice("English", Language.EN.value),
+    discord.OptionChoice("한국어 (Korean)", Language.KO.value),
+]
+
+NOT_YOURS = (
+    "Only {mention}'s answers are graded in this thread; start your own with `/interview start`."
+)
+
+
+class InterviewCog(commands.Cog):
+    """Parse options, defer, call the engine, render."""
+
+    interview = discord.SlashCommandGroup("interview", "Practise a mock interview")
+
+    def __init__(self, bot: discord.Bot, engine: InterviewEngine) -> None:
+        self.bot = bot
+        self.engine = engine
+        self._warned: set[tuple[int, int]] = set()
+
+    # ---- slash commands ------------------------------------------------------------
+
+    @interview.command(name="start", description="Start a mock interview in a private thread")
+    @discord.option(
+        "kind",
+        str,
+        description="What kind of interview",
+        choices=KIND_CHOICES,
+        default=Kind.BEHAVIORAL.value,
+    )
+    @discord.option(
+        "level", str, description="Your level", choices=LEVEL_CHOICES, default=Level.MID.value
+    )
+    @discord.option(
+        "count", int, description="How many questions (1-15)", min_value=1, max_value=15, default=5
+    )
+    @discord.option(
+        "role",
+        str,
+        description="The role you're preparing for",
+        required=False,
+        default=None,
+        max_length=100,
+    )
+    @discord.option(
+        "language",
+        str,
+        description="Interview language",
+        choices=LANGUAGE_CHOICES,
+        default=Language.EN.value,
+    )
+    async def start(
+        self,
+        ctx: discord.ApplicationContext,
+        kind: str,
+        level: str,
+        count: int,
+        role: str | None,
+        language: str,
+    ) -> None:
+        """Open a thread and ask the first question."""
+        await ctx.defer(ephemeral=True)
+        guild_id = ctx.guild.id if ctx.guild else None
+        existing = await self.engine.active_session(ctx.author.id, guild_id)
+        if existing is not None and existing.id is not None:
+            await ctx.followup.send(
+                "You already have an interview running here "
+                f"({self._progress(existing)}). Resume it or stop it:",
+                view=resume_or_stop_controls(existing.id),
+                ephemeral=True,
+            )
+            return
+        title = f"Mock interview · {ctx.author.display_name}"[:100]
+        place = await open_interview_channel(ctx.channel, ctx.author, title)
+        options = StartOptions(
+            user_id=ctx.author.id,
+            guild_id=guild_id,
+            kind=Kind(kind),
+            level=Level(level),
+            count=count,
+            language=Language(language),
+            role=role,
+            channel_id=place.channel_id,
+        )
+        try:
+            session, events = await self.engine.start(options)
+        except SessionAlreadyActive as exc:
+            await ctx.followup.send(
+                exc.user_message, view=resume_or_stop_controls(exc.session_id), ephemeral=True
+            )
+            return
+        assert session.id is not None
+        intro = (
+            f"{ctx.author.mention} here is your {Kind(kind).value.replace('_', ' ')} mock "
+            f"interview at **{level}** level"
+            + (f" for **{role}**" if role else "")
+            + f": {session.question_count} questions. Answer each one in a message here. "
+            "Use **Hint** if you're stuck, **Skip** to move on, **Finish** to end early."
+        )
+        if place.note:
+            intro = f"{place.note}\n\n{intro}"
+        await place.channel.send(intro)
+        await self._post(place.channel, session.id, events)
+        where = (
+            f"<#{place.channel_id}>"
+            if not isinstance(place.channel, discord.DMChannel)
+            else "your DMs"
+        )
+        await ctx.followup.send(f"Your interview is ready in {where}.", ephemeral=True)
+
+    @interview.command(name="stop", description="Stop your current interview")
+    async def stop(self, ctx: discord.ApplicationContext) -> None:
+        """End the active session and post its summary."""
+        await ctx.defer(ephemeral=True)
+        session = await self._require_active(ctx)
+        assert session.id is not None
+        events = await self.engine.finish(session.id, stopped=True)
+        await self._post_to_session(session, events)
+        await ctx.followup.send("Interview stopped. Your answers are saved.", ephemeral=True)
+
+    @interview.command(name="resume", description="Continue your interview where you left off")
+    async def resume(self, ctx: discord.ApplicationContext) -> None:
+        """Re-post the current question, in a new thread if the old one is gone."""
+        await ctx.defer(ephemeral=True)
+        session = await self._require_active(ctx)
+        channel = await self._session_channel(session)
+        if channel is None:
+            title = f"Mock interview · {ctx.author.display_name}"[:100]
+            place = await open_interview_channel(ctx.channel, ctx.author, title)
+            assert session.id is not None
+            await self.engine.bind_channel(session.id, place.channel_id)
+            channel = place.channel
+            if place.note:
+                await channel.send(place.note)
+        assert session.id is not None
+        await channel.send(f"{ctx.author.mention} welcome back: {self._progress(session)}.")
+        await self._post(channel, session.id, await self.engine.resume(session.id))
+        where = getattr(channel, "mention", "your DMs")
+        await ctx.followup.send(f"Resumed in {where}.", ephemeral=True)
+
+    @interview.command(name="history", description="Your recent interviews and scores")
+    async def history(self, ctx: discord.ApplicationContext) -> None:
+        """Show the user's recent sessions."""
+        await ctx.defer(ephemeral=True)
+        rows = await self.engine.history(ctx.author.id, ctx.guild.id if ctx.guild else None)
+        await ctx.followup.send(embed=history_embed(rows), ephemeral=True)
+
+    # ---- listeners -----------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Grade the candidate's answer typed in their interview thread."""
+        if message.author.bot or message.is_system():
+            return
+        session = await self.engine.session_in_channel(message.channel.id)
+        if session is None or session.id is None:
+            return
+        if message.author.id != session.user_id:
+            key = (session.id, message.author.id)
+            if key not in self._warned:
+                self._warned.add(key)
+                await message.reply(
+                    NOT_YOURS.format(mention=f"<@{session.user_id}>"),
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )
+            return
+        current = session.current_turn
+        if current is not None and current.status is TurnStatus.ANSWERED:
+            # The bot stopped while grading the previous answer: grade it now.
+            await self._post(message.channel, session.id, await self.engine.resume(session.id))
+            await message.reply(
+                "I restarted while grading your previous answer; its feedback is above. "
+                "This message wasn't used as an answer: please answer the question above."
+            )
+            return
+        if not message.content.strip():
+            await message.reply(
+                "I can only grade text answers here for now. Type your answer, or press Skip."
+            )
+            return
+        async with message.channel.typing():
+            events = await self.engine.answer(session.id, message.content)
+        await self._post(message.channel, session.id, events)
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Route clicks on our buttons (works across restarts: ids carry the session)."""
+        if interaction.type is not discord.InteractionType.component or interaction.data is None:
+            return
+        parsed = parse_custom_id(str(interaction.data.get("custom_id", "")))
+        if parsed is None:
+            return
+        action, session_id = parsed
+        user = interaction.user
+        session = await self.engine.session(session_id)
+        if user is None or user.id != session.user_id:
+            await interaction.response.send_message(
+                "These buttons belong to someone else's interview.", ephemeral=True
+            )
+            return
+        if action == "hint":
+            await interaction.response.send_message(
+                f"Hint: {self.engine.hint(session)}", ephemeral=True
+            )
+            return
+        await interaction.response.defer()
+        if action == "skip":
+            events = await self.engine.skip(session_id)
+        elif action in ("finish", "stop"):
+            events = await self.engine.finish(session_id, stopped=action == "stop")
+        else:
+            channel = await self._session_channel(session)
+            if channel is None:
+                await interaction.followup.send(
+                    "That interview's thread is gone; use `/interview resume` in a "
+                    "channel to continue it in a new thread.",
+                    ephemeral=True,
+                )
+                return
+            events = await self.engine.resume(session_id)
+        await self._post_to_session(await self.engine.session(session_id), events)
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Grade answers that were saved but not graded when the bot last stopped."""
+        for session_id in await self.engine.sessions_awaiting_grade():
+            try:
+                session = await self.engine.session(session_id)
+                await self._post_to_session(session, await self.engine.resume(session_id))
+            except Exception:
+                log.exception("Could not finish grading session %s after restart", session_id)
+
+    @commands.Cog.listener()
+    async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
+        """Note a deleted interview thread; the session stays resumable."""
+        session = await self.engine.session_in_channel(payload.thread_id)
+        if session is not None:
+            log.info(
+                "Thread %s of session %s was deleted; it can be resumed with /interview resume",
+                payload.thread_id,
+                session.id,
+            )
+
+    # ---- helpers -------------------------------------------------------------------
+
+    async def _require_active(self, ctx: discord.ApplicationContext) -> Session:
+        session = await self.engine.active_session(
+            ctx.author.id, ctx.guild.id if ctx.guild else None
+        )
+        if session is None:
+            raise CoachError(
+                "You have no interview running here. Start one with `/interview start`."
+            )
+        return session
+
+    @staticmethod
+    def _progress(session: Session) -> str:
+        return (
+            f"question {max(1, session.questions_asked)} of {session.question_count}, "
+            f"{session.kind.value.replace('_', ' ')}"
+        )
+
+    async def _session_channel(self, session: Session) -> discord.abc.Messageable | None:
+        if session.channel_id is None:
+            return None
+        channel = self.bot.get_channel(session.channel_id)
+        if channel is None:
+            try:
+                channel = await self.bot.fetch_channel(session.channel_id)
+            except (discord.NotFound, discord.Forbidden):
+                return None
+        if isinstance(channel, discord.Thread) and channel.archived:
+            try:
+                await channel.edit(archived=False)
+            except discord.HTTPException:
+                return None
+        return channel if isinstance(channel, discord.abc.Messageable) else None
+
+    async def _post_to_session(self, session: Session, events: list[Event]) -> None:
+        channel = await self._session_channel(session)
+        if channel is None or session.id is None:
+            log.warning("Session %s has no reachable channel; events not posted", session.id)
+            return
+        await self._post(channel, session.id, events)
+
+    async def _post(
+        self, channel: discord.abc.Messageable, session_id: int, events: list[Event]
+    ) -> None:
+        for item in render(events):
+            view = question_controls(session_id) if item.controls else None
+            kwargs: dict[str, object] = {}
+            if item.embed is not None:
+                kwargs["embed"] = item.embed
+            if view is not None:
+                kwargs["view"] = view
+            try:
+                await channel.send(item.content, **kwargs)  # type: ignore[arg-type]
+            except discord.NotFound:
+                log.warning("Channel for session %s disappeared while posting", session_id)
+                return
+            finally:
+                if view is not None:
+                    # Clicks are routed by custom_id in on_interaction; stopping the view
+                    # keeps py-cord's view store from holding every question forever.
+                    view.stop()

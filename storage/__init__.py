@@ -1,0 +1,1 @@
+"""SQLite storage: connection, migrations and repositories (the only place with SQL)."""
