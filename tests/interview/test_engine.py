@@ -1,0 +1,271 @@
+"""The interview engine on a real SQLite store with a scripted evaluator."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from bot.coaching.answer import Answer
+from bot.coaching.models import Coaching, Dimension, Evaluation, Evidence, Finding, Severity
+from bot.errors import InvalidAnswer, SessionAlreadyActive, SessionNotFound
+from bot.interview.bank import QuestionBank, _FollowUps
+from bot.interview.engine import InterviewEngine, StartOptions
+from bot.interview.events import (
+    FeedbackGiven,
+    FollowUpAsked,
+    LevelChanged,
+    QuestionAsked,
+    SessionEnded,
+)
+from bot.interview.models import Kind, Language, Level, Question, SessionStatus, Turn, TurnStatus
+from storage.db import Database
+from storage.sessions import SqliteSessionStore
+
+
+def _question(n: int, levels: tuple[Level, ...], skill: str) -> Question:
+    return Question(
+        id=f"beh-q{n}",
+        kind=Kind.BEHAVIORAL,
+        language=Language.EN,
+        levels=levels,
+        skills=(skill,),
+        text=f"Question number {n}?",
+        hint=f"Hint for {n}",
+    )
+
+
+def make_bank() -> QuestionBank:
+    questions = [_question(i, (Level.JUNIOR,), f"s{i}") for i in range(4)]
+    questions += [_question(10 + i, (Level.MID,), f"m{i}") for i in range(4)]
+    questions += [_question(20 + i, (Level.SENIOR,), f"x{i}") for i in range(4)]
+    follow_ups = {
+        Language.EN: _FollowUps(
+            generic=("Anything else?",),
+            rules={"structure.result_missing": ("What was the result?", "How did it end?")},
+        )
+    }
+    return QuestionBank({(Kind.BEHAVIORAL, Language.EN): questions}, follow_ups)
+
+
+def evaluation(score: int, missing_result: bool = False) -> Evaluation:
+    findings: tuple[Finding, ...] = ()
+    if missing_result:
+        findings = (
+            Finding(
+                "structure.result_missing",
+                Dimension.STRUCTURE,
+                Severity.MAJOR,
+                "No result",
+                "Say how it ended.",
+                Evidence.missing(),
+            ),
+        )
+    return Evaluation(
+        score=score,
+        dimensions={d: score for d in Dimension},
+        findings=findings,
+        coaching=Coaching("good", "fix", "tip"),
+    )
+
+
+class ScriptedEvaluator:
+    """Return evaluations from a script keyed by the answer text."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.fail_next = False
+
+    async def evaluate(
+        self,
+        answer: Answer,
+        question: Question,
+        level: Level,
+        language: Language,
+        context: Sequence[Turn],
+    ) -> Evaluation:
+        self.calls.append(answer.text)
+        if self.fail_next:
+            self.fail_next = False
+            raise RuntimeError("grader crashed")
+        if answer.text.startswith("vague"):
+            return evaluation(40, missing_result=True)
+        if answer.text.startswith("great"):
+            return evaluation(92)
+        if answer.text.startswith("weak"):
+            return evaluation(30)
+        return evaluation(65)
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> tuple[InterviewEngine, ScriptedEvaluator, Database]:
+    db = await Database(tmp_path / "t.sqlite3").open()
+    evaluator = ScriptedEvaluator()
+    yield InterviewEngine(SqliteSessionStore(db), make_bank(), evaluator), evaluator, db  # type: ignore[misc]
+    await db.close()
+
+
+def opts(count: int = 3, level: Level = Level.MID) -> StartOptions:
+    return StartOptions(user_id=7, guild_id=99, kind=Kind.BEHAVIORAL, level=level, count=count)
+
+
+async def test_start_asks_first_question_at_requested_level(engine) -> None:
+    eng, _, _ = engine
+    session, events = await eng.start(opts())
+    assert len(events) == 1 and isinstance(events[0], QuestionAsked)
+    asked = events[0]
+    assert asked.number == 1 and asked.total == 3
+    assert Level.MID in asked.question.levels
+    assert session.status is SessionStatus.ACTIVE
+
+
+async def test_second_start_in_same_server_is_refused_but_other_server_allowed(engine) -> None:
+    eng, _, _ = engine
+    first, _ = await eng.start(opts())
+    with pytest.raises(SessionAlreadyActive) as info:
+        await eng.start(opts())
+    assert info.value.session_id == first.id
+    other = StartOptions(7, 100, Kind.BEHAVIORAL, Level.MID, 3)
+    second, _ = await eng.start(other)
+    assert second.id != first.id
+
+
+async def test_vague_answer_gets_follow_ups_capped_at_two(engine) -> None:
+    eng, _, _ = engine
+    session, events = await eng.start(opts())
+    first_q = events[0].turn.question_id  # type: ignore[union-attr]
+    events = await eng.answer(session.id, "vague answer one")
+    assert isinstance(events[0], FeedbackGiven)
+    assert isinstance(events[1], FollowUpAsked)
+    assert events[1].turn.prompt == "What was the result?"
+    events = await eng.answer(session.id, "vague answer two")
+    assert isinstance(events[1], FollowUpAsked)
+    assert events[1].turn.prompt == "How did it end?"
+    events = await eng.answer(session.id, "vague answer three")
+    assert isinstance(events[0], FeedbackGiven)
+    assert isinstance(events[-1], QuestionAsked)
+    assert events[-1].turn.question_id != first_q
+
+
+async def test_strong_answer_moves_on_without_follow_up(engine) -> None:
+    eng, _, _ = engine
+    session, _ = await eng.start(opts())
+    events = await eng.answer(session.id, "great answer")
+    assert [type(e) for e in events] == [FeedbackGiven, QuestionAsked]
+
+
+async def test_difficulty_needs_two_answers_and_moves_one_level(engine) -> None:
+    eng, _, _ = engine
+    session, _ = await eng.start(opts(count=5, level=Level.JUNIOR))
+    events = await eng.answer(session.id, "great one")
+    assert not any(isinstance(e, LevelChanged) for e in events)
+    events = await eng.answer(session.id, "great two")
+    changes = [e for e in events if isinstance(e, LevelChanged)]
+    assert len(changes) == 1
+    assert (changes[0].old, changes[0].new) == (Level.JUNIOR, Level.MID)
+    asked = events[-1]
+    assert isinstance(asked, QuestionAsked) and asked.turn.level is Level.MID
+    # One more great answer at the new level is not enough to move again.
+    events = await eng.answer(session.id, "great three")
+    assert not any(isinstance(e, LevelChanged) for e in events)
+
+
+async def test_weak_answers_lower_level(engine) -> None:
+    eng, _, _ = engine
+    session, _ = await eng.start(opts(count=4, level=Level.SENIOR))
+    await eng.answer(session.id, "weak one")
+    events = await eng.answer(session.id, "weak two")
+    change = next(e for e in events if isinstance(e, LevelChanged))
+    assert change.new is Level.MID
+
+
+async def test_session_ends_after_count_with_summary(engine) -> None:
+    eng, _, _ = engine
+    session, _ = await eng.start(opts(count=2))
+    await eng.answer(session.id, "plain one")
+    events = await eng.answer(session.id, "great two")
+    ended = events[-1]
+    assert isinstance(ended, SessionEnded) and not ended.stopped
+    assert ended.summary.answered == 2
+    assert ended.summary.scores == (65, 92)
+    assert ended.summary.average_score == pytest.approx(78.5)
+    assert ended.summary.best is not None and ended.summary.best.evaluation.score == 92  # type: ignore[union-attr]
+    stored = await eng.session(session.id)
+    assert stored.status is SessionStatus.FINISHED
+    with pytest.raises(SessionNotFound):
+        await eng.answer(session.id, "too late")
+
+
+async def test_skip_and_finish_early(engine) -> None:
+    eng, _, _ = engine
+    session, _ = await eng.start(opts(count=3))
+    events = await eng.skip(session.id)
+    assert isinstance(events[-1], QuestionAsked) and events[-1].number == 2
+    events = await eng.finish(session.id)
+    assert isinstance(events[0], SessionEnded)
+    assert events[0].summary.skipped == 1 and events[0].summary.answered == 0
+
+
+async def test_empty_and_oversized_answers_are_refused_and_nothing_changes(engine) -> None:
+    eng, _, _ = engine
+    session, _ = await eng.start(opts())
+    with pytest.raises(InvalidAnswer):
+        await eng.answer(session.id, "   \n ")
+    with pytest.raises(InvalidAnswer, match="25,000"):
+        await eng.answer(session.id, "x " * 20_000)
+    stored = await eng.session(session.id)
+    assert stored.current_turn is not None and stored.current_turn.status is TurnStatus.ASKED
+
+
+async def test_twenty_thousand_character_answer_is_graded(engine) -> None:
+    eng, evaluator, _ = engine
+    session, _ = await eng.start(opts())
+    long = ("plain words about the project and what I did. " * 430)[:20_000]
+    events = await eng.answer(session.id, long)
+    assert isinstance(events[0], FeedbackGiven)
+    assert len(evaluator.calls[-1]) == len(long.strip())
+
+
+async def test_crash_during_grading_keeps_answer_and_resume_grades_it(engine) -> None:
+    eng, evaluator, _ = engine
+    session, _ = await eng.start(opts())
+    evaluator.fail_next = True
+    with pytest.raises(RuntimeError):
+        await eng.answer(session.id, "plain answer that must survive")
+    stored = await eng.session(session.id)
+    turn = stored.current_turn
+    assert turn is not None and turn.status is TurnStatus.ANSWERED
+    assert turn.answer == "plain answer that must survive"
+    assert await eng.sessions_awaiting_grade() == [session.id]
+    events = await eng.resume(session.id)
+    assert isinstance(events[0], FeedbackGiven)
+    assert events[0].turn.answer == "plain answer that must survive"
+    assert await eng.sessions_awaiting_grade() == []
+
+
+async def test_resume_reasks_current_question(engine) -> None:
+    eng, _, _ = engine
+    session, events = await eng.start(opts())
+    again = await eng.resume(session.id)
+    assert isinstance(again[0], QuestionAsked) and again[0].resumed
+    assert again[0].turn.id == events[0].turn.id  # type: ignore[union-attr]
+
+
+async def test_questions_do_not_repeat_and_cover_new_skills(engine) -> None:
+    eng, _, _ = engine
+    session, events = await eng.start(opts(count=4))
+    ids = [events[0].turn.question_id]  # type: ignore[union-attr]
+    for _ in range(3):
+        events = await eng.answer(session.id, "plain")
+        asked = [e for e in events if isinstance(e, QuestionAsked)]
+        ids.extend(e.turn.question_id for e in asked)
+    assert len(ids) == len(set(ids)) == 4
+
+
+async def test_hint_comes_from_the_bank(engine) -> None:
+    eng, _, _ = engine
+    session, events = await eng.start(opts())
+    stored = await eng.session(session.id)
+    number = events[0].turn.question_id.removeprefix("beh-q")  # type: ignore[union-attr]
+    assert eng.hint(stored) == f"Hint for {number}"
