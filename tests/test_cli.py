@@ -1,0 +1,101 @@
+"""`python -m bot rehearse` and `evaluate` as a user runs them, through a pipe."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+STRONG = (
+    "Last year our checkout service kept timing out during sales, and as the on-call "
+    "engineer I owned the fix. My task was to cut errors before Black Friday. I profiled the "
+    "service, found an N+1 query, added a cache and batched the writes. I also wrote a "
+    "runbook and taught two juniors to use it. As a result, p95 latency dropped from 900 ms "
+    "to 120 ms and checkout errors fell by 85 percent."
+)
+
+
+def run_cli(*args: str, stdin: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_PATH": str(tmp_path / "cli.sqlite3")}
+    env.pop("DISCORD_TOKEN", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+
+
+def test_rehearse_from_a_pipe_prints_questions_scores_evidence_and_summary(
+    tmp_path: Path,
+) -> None:
+    answers = "\n".join(
+        [STRONG, "We did it together, I think maybe it kind of worked.", ":skip", STRONG] * 3
+    )
+    result = run_cli(
+        "rehearse", "--kind", "behavioral", "--level", "mid", "--count", "3",
+        stdin=answers + "\n", tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert re.search(r"^Q1/3 \[mid\] ", out, re.M)
+    scores = [int(s) for s in re.findall(r"Score: (\d+)/100", out)]
+    assert scores and all(0 <= s <= 100 for s in scores)
+    assert "\u201c" in out  # quoted evidence
+    assert "== Session summary ==" in out
+    assert "Average score:" in out
+
+
+def test_rehearse_ends_cleanly_when_stdin_closes_early(tmp_path: Path) -> None:
+    result = run_cli(
+        "rehearse", "--kind", "coding", "--level", "junior", stdin=STRONG + "\n",
+        tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "== Session summary ==" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_rehearse_empty_line_is_a_friendly_retry(tmp_path: Path) -> None:
+    result = run_cli(
+        "rehearse", "--count", "1", stdin="\n" + STRONG + "\n", tmp_path=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "That answer was empty" in result.stdout
+    assert len(re.findall(r"Score: \d+/100", result.stdout)) >= 1
+
+
+def test_evaluate_prints_json_with_evidence(tmp_path: Path) -> None:
+    answer = "We shipped it. I think maybe it was kind of fine."
+    result = run_cli(
+        "evaluate", "--kind", "behavioral", "--level", "senior",
+        "--question", "Tell me about a project you led.",
+        stdin=answer, tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["source"] == "offline"
+    assert 0 <= data["score"] <= 100
+    assert set(data["dimensions"]) == {"structure", "depth", "communication", "seniority"}
+    assert data["findings"]
+    for finding in data["findings"]:
+        ev = finding["evidence"]
+        if not ev["absent"]:
+            assert answer[ev["start"]:ev["end"]] == ev["quote"]
+    assert any(f["rule_id"] == "structure.result_missing" for f in data["findings"])
+
+
+def test_run_without_token_explains_what_to_do(tmp_path: Path) -> None:
+    result = run_cli("run", stdin="", tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert "DISCORD_TOKEN is not set" in result.stderr
+    assert "rehearse" in result.stderr
+    assert "Traceback" not in result.stderr
