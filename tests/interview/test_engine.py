@@ -10,7 +10,7 @@ import pytest
 from bot.coaching.answer import Answer
 from bot.coaching.models import Coaching, Dimension, Evaluation, Evidence, Finding, Severity
 from bot.errors import InvalidAnswer, SessionAlreadyActive, SessionNotFound
-from bot.interview.bank import QuestionBank, _FollowUps
+from bot.interview.bank import QuestionBank
 from bot.interview.engine import InterviewEngine, StartOptions
 from bot.interview.events import (
     FeedbackGiven,
@@ -40,13 +40,13 @@ def make_bank() -> QuestionBank:
     questions = [_question(i, (Level.JUNIOR,), f"s{i}") for i in range(4)]
     questions += [_question(10 + i, (Level.MID,), f"m{i}") for i in range(4)]
     questions += [_question(20 + i, (Level.SENIOR,), f"x{i}") for i in range(4)]
-    follow_ups = {
-        Language.EN: _FollowUps(
-            generic=("Anything else?",),
-            rules={"structure.result_missing": ("What was the result?", "How did it end?")},
-        )
-    }
-    return QuestionBank({(Kind.BEHAVIORAL, Language.EN): questions}, follow_ups)
+    return QuestionBank(
+        questions,
+        follow_ups={
+            Language.EN: {"structure.result_missing": ["What was the result?", "How did it end?"]}
+        },
+        generic_follow_ups={Language.EN: ["Anything else?"]},
+    )
 
 
 def evaluation(score: int, missing_result: bool = False) -> Evaluation:
