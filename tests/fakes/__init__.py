@@ -1,0 +1,1 @@
+"""Test doubles shared across the test suite."""
