@@ -41,8 +41,15 @@ def test_rehearse_from_a_pipe_prints_questions_scores_evidence_and_summary(
         [STRONG, "We did it together, I think maybe it kind of worked.", ":skip", STRONG] * 3
     )
     result = run_cli(
-        "rehearse", "--kind", "behavioral", "--level", "mid", "--count", "3",
-        stdin=answers + "\n", tmp_path=tmp_path,
+        "rehearse",
+        "--kind",
+        "behavioral",
+        "--level",
+        "mid",
+        "--count",
+        "3",
+        stdin=answers + "\n",
+        tmp_path=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -56,7 +63,12 @@ def test_rehearse_from_a_pipe_prints_questions_scores_evidence_and_summary(
 
 def test_rehearse_ends_cleanly_when_stdin_closes_early(tmp_path: Path) -> None:
     result = run_cli(
-        "rehearse", "--kind", "coding", "--level", "junior", stdin=STRONG + "\n",
+        "rehearse",
+        "--kind",
+        "coding",
+        "--level",
+        "junior",
+        stdin=STRONG + "\n",
         tmp_path=tmp_path,
     )
     assert result.returncode == 0, result.stderr
@@ -65,20 +77,24 @@ def test_rehearse_ends_cleanly_when_stdin_closes_early(tmp_path: Path) -> None:
 
 
 def test_rehearse_empty_line_is_a_friendly_retry(tmp_path: Path) -> None:
-    result = run_cli(
-        "rehearse", "--count", "1", stdin="\n" + STRONG + "\n", tmp_path=tmp_path
-    )
+    result = run_cli("rehearse", "--count", "1", stdin="\n" + STRONG + "\n", tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "That answer was empty" in result.stdout
     assert len(re.findall(r"Score: \d+/100", result.stdout)) >= 1
 
 
 def test_evaluate_prints_json_with_evidence(tmp_path: Path) -> None:
-    answer = "We shipped it. I think maybe it was kind of fine."
+    answer = "We talked about the plan and I think maybe we kind of started the migration."
     result = run_cli(
-        "evaluate", "--kind", "behavioral", "--level", "senior",
-        "--question", "Tell me about a project you led.",
-        stdin=answer, tmp_path=tmp_path,
+        "evaluate",
+        "--kind",
+        "behavioral",
+        "--level",
+        "senior",
+        "--question",
+        "Tell me about a project you led.",
+        stdin=answer,
+        tmp_path=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
@@ -89,7 +105,7 @@ def test_evaluate_prints_json_with_evidence(tmp_path: Path) -> None:
     for finding in data["findings"]:
         ev = finding["evidence"]
         if not ev["absent"]:
-            assert answer[ev["start"]:ev["end"]] == ev["quote"]
+            assert answer[ev["start"] : ev["end"]] == ev["quote"]
     assert any(f["rule_id"] == "structure.result_missing" for f in data["findings"])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Literal
 
 import discord
 
@@ -11,7 +12,7 @@ from bot.errors import CoachError
 
 log = logging.getLogger(__name__)
 
-ARCHIVE_AFTER_MINUTES = 1440
+ARCHIVE_AFTER_MINUTES: Literal[1440] = 1440
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +25,7 @@ class InterviewChannel:
 
 
 async def open_interview_channel(
-    origin: discord.abc.Messageable | None, user: discord.abc.User, title: str
+    origin: object, user: discord.User | discord.Member, title: str
 ) -> InterviewChannel:
     """Open a private thread in ``origin``, falling back to a public thread, then a DM."""
     if isinstance(origin, discord.TextChannel):
@@ -57,7 +58,8 @@ async def open_interview_channel(
         except discord.HTTPException as exc:
             log.info("Public thread refused in channel %s: %s", origin.id, exc)
     try:
-        dm = await user.create_dm()
+        # Member proxies create_dm to its User; py-cord's stubs only type the User side.
+        dm = await user.create_dm()  # type: ignore[misc]
         note = None
         if origin is not None and not isinstance(origin, discord.DMChannel):
             note = (

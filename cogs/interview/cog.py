@@ -314,13 +314,13 @@ class InterviewCog(commands.Cog):
     ) -> None:
         for item in render(events):
             view = question_controls(session_id) if item.controls else None
-            kwargs: dict[str, object] = {}
-            if item.embed is not None:
-                kwargs["embed"] = item.embed
-            if view is not None:
-                kwargs["view"] = view
             try:
-                await channel.send(item.content, **kwargs)  # type: ignore[arg-type]
+                if item.embed is not None and view is not None:
+                    await channel.send(item.content, embed=item.embed, view=view)
+                elif item.embed is not None:
+                    await channel.send(item.content, embed=item.embed)
+                else:
+                    await channel.send(item.content)
             except discord.NotFound:
                 log.warning("Channel for session %s disappeared while posting", session_id)
                 return

@@ -26,8 +26,9 @@ PUBLIC_THREAD = 11
 class Env:
     """The bot, its engine, evaluator and the harness."""
 
-    def __init__(self, h: Harness, engine: InterviewEngine, evaluator: ScriptedEvaluator,
-                 cog: InterviewCog) -> None:
+    def __init__(
+        self, h: Harness, engine: InterviewEngine, evaluator: ScriptedEvaluator, cog: InterviewCog
+    ) -> None:
         self.h = h
         self.engine = engine
         self.evaluator = evaluator
@@ -44,7 +45,8 @@ class Env:
 
     def bot_messages(self, channel_id: int) -> list[dict[str, Any]]:
         return [
-            m for m in self.fake.messages_in(channel_id)
+            m
+            for m in self.fake.messages_in(channel_id)
             if int(m["author"]["id"]) == int(self.fake.bot_user["id"])
         ]
 
@@ -93,7 +95,9 @@ async def test_start_opens_private_thread_with_question_and_buttons(env: Env) ->
     assert labels == ["Skip", "Hint", "Finish"]
     assert any("Your interview is ready in <#" in t for t in env.ephemeral_texts())
     # The slash command was acknowledged with a deferred (ephemeral) response.
-    callbacks = env.fake.bodies_to("POST", "/interactions/{interaction_id}/{interaction_token}/callback")
+    callbacks = env.fake.bodies_to(
+        "POST", "/interactions/{interaction_id}/{interaction_token}/callback"
+    )
     assert callbacks[0]["type"] == 5 and callbacks[0]["data"]["flags"] == 64
 
 
@@ -156,7 +160,9 @@ async def test_hint_is_ephemeral_skip_moves_on_finish_summarises(env: Env) -> No
     thread_id = env.thread_id()
     question = env.bot_messages(thread_id)[-1]
     await env.h.click(question, label="Hint")
-    hint = env.fake.bodies_to("POST", "/interactions/{interaction_id}/{interaction_token}/callback")[-1]
+    hint = env.fake.bodies_to(
+        "POST", "/interactions/{interaction_id}/{interaction_token}/callback"
+    )[-1]
     assert hint["data"]["content"].startswith("Hint: Hint for")
     assert hint["data"]["flags"] == 64
     await env.h.click(question, label="Skip")
@@ -171,7 +177,9 @@ async def test_someone_elses_buttons_are_refused(env: Env) -> None:
     await start(env)
     question = env.bot_messages(env.thread_id())[-1]
     await env.h.click(question, label="Skip", user=env.h.bob)
-    reply = env.fake.bodies_to("POST", "/interactions/{interaction_id}/{interaction_token}/callback")[-1]
+    reply = env.fake.bodies_to(
+        "POST", "/interactions/{interaction_id}/{interaction_token}/callback"
+    )[-1]
     assert "someone else's interview" in reply["data"]["content"]
     session = await env.engine.active_session(int(env.h.alice["id"]), env.h.guild_id)
     assert session is not None and session.current_turn.status is TurnStatus.ASKED  # type: ignore[union-attr]
@@ -190,8 +198,9 @@ async def test_deleted_thread_resumes_in_a_new_thread(env: Env) -> None:
     assert "welcome back" in messages[0]["content"]
     assert messages[-1]["embeds"][0]["title"] == "Question 1 of 2"
     await env.h.message("great answer in the new thread", channel_id=new_id)
-    assert any((m.get("content") or "").startswith("**Score 92/100**")
-               for m in env.bot_messages(new_id))
+    assert any(
+        (m.get("content") or "").startswith("**Score 92/100**") for m in env.bot_messages(new_id)
+    )
 
 
 async def test_stop_posts_summary_and_history_lists_it(env: Env) -> None:
@@ -201,7 +210,9 @@ async def test_stop_posts_summary_and_history_lists_it(env: Env) -> None:
     await env.h.slash("interview", "stop")
     assert env.bot_messages(thread_id)[-1]["embeds"][0]["title"] == "Interview stopped"
     await env.h.slash("interview", "history")
-    embed = env.fake.bodies_to("POST", "/webhooks/{application_id}/{interaction_token}")[-1]["embeds"][0]
+    embed = env.fake.bodies_to("POST", "/webhooks/{application_id}/{interaction_token}")[-1][
+        "embeds"
+    ][0]
     assert "stopped" in embed["description"] and "92/100" in embed["description"]
 
 
@@ -221,11 +232,14 @@ async def test_restart_mid_grading_grades_saved_answer_on_ready(env: Env) -> Non
     env.h.errors.clear()
     await env.cog.on_ready()
     await env.h.settle()
-    assert any((m.get("content") or "").startswith("**Score 65/100**")
-               for m in env.bot_messages(thread_id))
+    assert any(
+        (m.get("content") or "").startswith("**Score 65/100**") for m in env.bot_messages(thread_id)
+    )
 
 
-async def test_unexpected_error_is_logged_with_ids(env: Env, caplog: pytest.LogCaptureFixture) -> None:
+async def test_unexpected_error_is_logged_with_ids(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
     await start(env)
     env.evaluator.fail_next = True
     with caplog.at_level(logging.ERROR):
