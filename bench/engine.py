@@ -131,6 +131,55 @@ def _print_latency(title: str, figure: Latency) -> None:
     )
 
 
+SESSIONS = 200
+TARGET_SESSION_MB = 2.0
+
+
+async def _session_memory(sessions: int) -> tuple[float, float]:
+    """Return (traced MiB per session, RSS MiB per session) for active sessions in one process."""
+    import asyncio
+    import resource
+    import tracemalloc
+
+    from bot.config import Settings
+    from bot.interview.engine import StartOptions
+    from bot.interview.models import Kind, Level
+    from bot.services import build_services
+
+    services = await build_services(Settings(env_file=None), database_path=":memory:")
+    engine = services.engine
+    answer = answer_of(ANSWER_WORDS)
+    # Warm every code path once so imports and caches are not charged to the sessions.
+    warm, _ = await engine.start(StartOptions(-1, 1, Kind.BEHAVIORAL, Level.MID, 3))
+    assert warm.id is not None
+    await engine.answer(warm.id, answer)
+    await asyncio.sleep(0)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    live = []
+    for user in range(sessions):
+        session, _ = await engine.start(StartOptions(user, 1, Kind.BEHAVIORAL, Level.MID, 5))
+        assert session.id is not None
+        await engine.answer(session.id, answer)
+        await engine.answer(session.id, answer)
+        live.append(await engine.session(session.id))  # what a caller holds per session
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    traced = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    await services.close()
+    mib = 1024 * 1024
+    return traced / sessions / mib, (rss_after - rss_before) * 1024 / sessions / mib
+
+
+def session_memory(sessions: int = SESSIONS) -> tuple[float, float]:
+    """Return memory per active session (traced, RSS growth) with ``sessions`` live."""
+    import asyncio
+
+    return asyncio.run(_session_memory(sessions))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Print every figure."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -147,6 +196,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     verdict = "within" if figure.p95_ms < TARGET_P95_MS else "OVER"
     sys.stdout.write(f"  p95 target {TARGET_P95_MS:.0f} ms: {verdict}\n")
     _print_latency("rubric evaluate, 20,000 characters", huge_answer_latency(rubric))
+
+    traced, rss = session_memory()
+    verdict = "within" if max(traced, rss) < TARGET_SESSION_MB else "OVER"
+    sys.stdout.write(
+        f"memory per active session ({SESSIONS} sessions, 2 graded answers each): "
+        f"{traced * 1024:.1f} KiB traced, {rss * 1024:.1f} KiB RSS growth; "
+        f"target {TARGET_SESSION_MB:.0f} MB: {verdict}\n"
+    )
     return 0
 
 
