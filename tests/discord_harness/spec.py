@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import copy
 import functools
 import json
 import logging
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
