@@ -1,0 +1,468 @@
+"""Delivery analysis of a spoken answer: pace, filler words and pauses from word timings.
+
+Pure domain code: it reads `Word` timings and never lowers content scores; its report is
+coaching on how the answer sounded, kept apart from what the answer said.
+
+Filler rules (a word counts only when the context shows it is filler, never by default):
+
+- always fillers: um, uh, er, erm, hmm and their stretched spellings; Korean 음 and 어
+  (and 으음, 음음, 어어) as standalone tokens;
+- "you know" / "I mean": fillers unless the context makes them grammatical ("do you know",
+  "you know the answer", "what I mean is", "I mean it");
+- "like": a filler when set off by a comma ("it was, like, fast"), at the start of a sentence,
+  repeated, before a number ("like 50 ms"), or between a conjunction and a subject
+  ("and like we shipped"); grammatical after would/'d/to/do/looks/seems/something/just ... and
+  before this/that ("I would like to", "looks like", "like this");
+- "so": a filler at the start of a sentence, right after um/uh, or set off by commas; grammatical
+  in "so that", "so far", "so much", "and so on", "or so" and mid-sentence;
+- "right": a filler as a tag ("we cache it, right?") or opening a sentence ("Right, so");
+  grammatical in "the right approach", "right away", "right now", "that's right";
+- "actually" / "basically": fillers when set off by commas or opening or closing a sentence;
+  grammatical mid-sentence ("it actually halved latency");
+- Korean 그, 저, 뭐: fillers when trailed by punctuation or an ellipsis ("그...", "뭐,"),
+  repeated, followed by another filler, or last; otherwise they are demonstratives/pronouns.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from bot.coaching.answer import Word
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BAND: Final = (120, 160)
+DEFAULT_PAUSE_MS: Final = 1500
+DEFAULT_LONG_PAUSE_MS: Final = 3000
+
+_HESITATIONS: Final = frozenset(
+    {"um", "umm", "ummm", "uh", "uhh", "uhhh", "er", "erm", "err", "hmm", "hmmm", "mm", "uhm"}
+)
+_KO_ALWAYS: Final = frozenset({"음", "어", "으음", "음음", "어어", "음…"})
+_KO_CONTEXTUAL: Final = frozenset({"그", "저", "뭐"})
+
+_SENTENCE_END: Final = frozenset(".!?。？！")
+_CLAUSE_BREAK: Final = frozenset(",;:—–-…~")
+
+_SUBJECTS: Final = frozenset({"i", "we", "they", "he", "she", "it", "there"})
+_CONJUNCTIONS: Final = frozenset({"and", "but", "or", "so", "because", "then", "cause"})
+_NUMBER_WORDS: Final = frozenset(
+    {
+        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "million", "half",
+        "a", "an",
+    }
+)  # fmt: skip
+_LIKE_GRAMMATICAL_BEFORE: Final = frozenset(
+    {
+        "would", "i'd", "we'd", "you'd", "they'd", "he'd", "she'd", "d", "do", "does", "did",
+        "don't", "doesn't", "didn't", "to", "really", "also", "i", "we", "you", "they",
+        "might", "may", "will", "won't", "wouldn't", "look", "looks", "looked", "looking",
+        "seem", "seems", "seemed", "sound", "sounds", "sounded", "feel", "feels", "felt",
+        "something", "anything", "nothing", "everything", "just", "much", "more", "less",
+        "exactly", "not", "things", "stuff", "tools", "languages", "what", "people", "who",
+    }
+)  # fmt: skip
+_LIKE_GRAMMATICAL_AFTER: Final = frozenset({"this", "that", "these", "those", "to"})
+_SO_GRAMMATICAL_AFTER: Final = frozenset(
+    {"that", "far", "much", "many", "long", "on", "forth", "as", "to", "called", "i'm"}
+)
+_SO_GRAMMATICAL_BEFORE: Final = frozenset({"and", "or", "not", "do", "did", "think", "hope"})
+_RIGHT_GRAMMATICAL_AFTER: Final = frozenset(
+    {
+        "away", "now", "after", "before", "here", "there", "then", "at", "in", "on", "off",
+        "from", "up", "down", "when", "next", "back", "side", "hand", "thing", "way", "call",
+        "choice", "answer", "approach", "time", "tool", "one", "place", "to", "into",
+    }
+)  # fmt: skip
+_RIGHT_FILLER_AFTER: Final = frozenset({"so", "and", "okay", "ok", "yeah", "um", "uh", "well"})
+_YOU_KNOW_GRAMMATICAL_BEFORE: Final = frozenset(
+    {
+        "do", "did", "does", "don't", "didn't", "doesn't", "if", "as", "whether", "would",
+        "could", "will", "so", "let", "what", "how", "that", "may", "might", "should",
+    }
+)  # fmt: skip
+_YOU_KNOW_GRAMMATICAL_AFTER: Final = frozenset(
+    {
+        "that", "what", "how", "why", "where", "when", "who", "which", "whether", "if",
+        "the", "a", "an", "it", "this", "about", "him", "her", "them", "me", "us", "your",
+        "my", "his", "their", "our", "more", "everything", "anything", "nothing", "exactly",
+    }
+)  # fmt: skip
+_I_MEAN_GRAMMATICAL_BEFORE: Final = frozenset({"what", "that", "which", "if", "do", "did"})
+_I_MEAN_GRAMMATICAL_AFTER: Final = frozenset({"it", "that", "to", "what", "business", "well"})
+_ADVERB_FILLERS: Final = frozenset({"actually", "basically", "literally"})
+
+_WORD_CHARS = re.compile(r"[^\w'’]+", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class Filler:
+    """A filler word or phrase and when it was said."""
+
+    text: str
+    start_ms: int
+    end_ms: int
+    index: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready form."""
+        return {"text": self.text, "start_ms": self.start_ms, "end_ms": self.end_ms}
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """A silence between two words, with the words around it."""
+
+    start_ms: int
+    end_ms: int
+    after: str
+    before: str
+    index: int
+    long: bool
+
+    @property
+    def duration_ms(self) -> int:
+        """Return how long the silence lasted."""
+        return self.end_ms - self.start_ms
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready form."""
+        return {
+            "start_ms": self.start_ms,
+            "end_ms": self.end_ms,
+            "duration_ms": self.duration_ms,
+            "after": self.after,
+            "before": self.before,
+            "long": self.long,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """Pace, fillers and pauses of one spoken answer."""
+
+    wpm: float
+    word_count: int
+    speaking_ms: int
+    fillers: tuple[Filler, ...] = ()
+    pauses: tuple[Pause, ...] = ()
+    band: tuple[int, int] | None = DEFAULT_BAND
+    pause_ms: int = DEFAULT_PAUSE_MS
+    long_pause_ms: int = DEFAULT_LONG_PAUSE_MS
+
+    @property
+    def pace(self) -> str | None:
+        """Return "slow", "in band" or "fast" against the band, or None without a band."""
+        if self.band is None or self.word_count == 0:
+            return None
+        low, high = self.band
+        if self.wpm < low:
+            return "slow"
+        if self.wpm > high:
+            return "fast"
+        return "in band"
+
+    @property
+    def long_pauses(self) -> tuple[Pause, ...]:
+        """Return the pauses at or above the long-pause threshold."""
+        return tuple(pause for pause in self.pauses if pause.long)
+
+    @property
+    def filler_counts(self) -> dict[str, int]:
+        """Return how often each filler occurred, most frequent first."""
+        counts = Counter(filler.text for filler in self.fillers)
+        order = {text: position for position, text in enumerate(f.text for f in self.fillers)}
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], order[item[0]]))
+        return dict(ranked)
+
+    @property
+    def fillers_per_100_words(self) -> float:
+        """Return the filler rate per hundred words."""
+        return 0.0 if self.word_count == 0 else 100.0 * len(self.fillers) / self.word_count
+
+    def summary(self) -> str:
+        """Return one compact line such as "142 wpm (in band) · 3 fillers (um x2) · ..."."""
+        parts: list[str] = []
+        pace = f"{round(self.wpm)} wpm"
+        if self.pace is not None and self.band is not None:
+            low, high = self.band
+            label = {
+                "in band": "in band",
+                "slow": f"below {low}-{high}",
+                "fast": f"above {low}-{high}",
+            }[self.pace]
+            pace += f" ({label})"
+        parts.append(pace)
+        filler_text = f"{len(self.fillers)} filler{'' if len(self.fillers) == 1 else 's'}"
+        if self.fillers:
+            detail = ", ".join(f"{text} x{count}" for text, count in self.filler_counts.items())
+            filler_text += f" ({detail})"
+        parts.append(filler_text)
+        pauses = f"{len(self.pauses)} pause{'' if len(self.pauses) == 1 else 's'}"
+        pauses += f" ≥{_seconds(self.pause_ms)} s"
+        if self.long_pauses:
+            pauses += f", {len(self.long_pauses)} ≥{_seconds(self.long_pause_ms)} s"
+        parts.append(pauses)
+        parts.append(f"{_clock(self.speaking_ms)} speaking")
+        return " · ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready form with keys wpm, fillers, pauses and speaking_ms."""
+        return {
+            "wpm": round(self.wpm, 1),
+            "fillers": [filler.to_dict() for filler in self.fillers],
+            "pauses": [pause.to_dict() for pause in self.pauses],
+            "speaking_ms": self.speaking_ms,
+        }
+
+
+def analyze_delivery(
+    words: Sequence[Word],
+    *,
+    band: tuple[int, int] | None = DEFAULT_BAND,
+    pause_ms: int = DEFAULT_PAUSE_MS,
+    long_pause_ms: int = DEFAULT_LONG_PAUSE_MS,
+) -> DeliveryReport:
+    """Measure pace, fillers and pauses of a spoken answer from its word timings.
+
+    Pace is words (fillers included) per minute over the span from the first word's start
+    to the last word's end; silence before the first word is reaction time, not a pause.
+    """
+    if long_pause_ms < pause_ms:
+        raise ValueError("long_pause_ms must be at least pause_ms")
+    ordered = sorted(words, key=lambda word: (word.start_ms, word.end_ms))
+    tokens = [_Token.of(word) for word in ordered]
+    tokens = [token for token in tokens if token.core or token.trail]
+    spoken = [token for token in tokens if token.core]
+    if not spoken:
+        return DeliveryReport(
+            wpm=0.0,
+            word_count=0,
+            speaking_ms=0,
+            band=band,
+            pause_ms=pause_ms,
+            long_pause_ms=long_pause_ms,
+        )
+    speaking_ms = max(0, max(t.end_ms for t in spoken) - spoken[0].start_ms)
+    wpm = 0.0 if speaking_ms == 0 else len(spoken) * 60_000 / speaking_ms
+    return DeliveryReport(
+        wpm=wpm,
+        word_count=len(spoken),
+        speaking_ms=speaking_ms,
+        fillers=tuple(_find_fillers_in_tokens(spoken)),
+        pauses=tuple(_pauses(spoken, pause_ms, long_pause_ms)),
+        band=band,
+        pause_ms=pause_ms,
+        long_pause_ms=long_pause_ms,
+    )
+
+
+def find_fillers(words: Sequence[Word]) -> list[Filler]:
+    """Return the fillers in a word sequence, applying the context rules of this module."""
+    tokens = [_Token.of(word) for word in words]
+    return _find_fillers_in_tokens([token for token in tokens if token.core])
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    """A word normalised for rule matching, keeping the punctuation that surrounded it."""
+
+    core: str
+    lead: str
+    trail: str
+    start_ms: int
+    end_ms: int
+
+    @classmethod
+    def of(cls, word: Word) -> _Token:
+        """Split a recognised word into leading punctuation, core and trailing punctuation."""
+        text = unicodedata.normalize("NFC", word.text.strip())
+        match = re.match(r"^([^\w]*)(.*?)([^\w'’]*)$", text, flags=re.UNICODE | re.DOTALL)
+        lead, core, trail = match.groups() if match else ("", text, "")
+        core = _WORD_CHARS.sub("", core.lower()).replace("’", "'")
+        return cls(core, lead, trail, word.start_ms, word.end_ms)
+
+    @property
+    def hangul(self) -> bool:
+        """Tell whether the token is written in Hangul."""
+        return any(
+            "\uac00" <= char <= "\ud7a3" or "\u3131" <= char <= "\u318e" for char in self.core
+        )
+
+    @property
+    def ends_sentence(self) -> bool:
+        """Tell whether sentence-final punctuation follows the token."""
+        return any(char in _SENTENCE_END for char in self.trail)
+
+    @property
+    def ends_clause(self) -> bool:
+        """Tell whether any break (comma, dash, ellipsis or sentence end) follows the token."""
+        return self.ends_sentence or any(char in _CLAUSE_BREAK for char in self.trail)
+
+
+def _find_fillers_in_tokens(tokens: Sequence[_Token]) -> list[Filler]:
+    """Return the fillers among normalised tokens."""
+    fillers: list[Filler] = []
+    index = 0
+    while index < len(tokens):
+        span = _filler_at(tokens, index)
+        if span:
+            first, last = tokens[index], tokens[index + span - 1]
+            text = " ".join(token.core for token in tokens[index : index + span])
+            text = "I mean" if text == "i mean" else text
+            fillers.append(Filler(text, first.start_ms, last.end_ms, index))
+            index += span
+        else:
+            index += 1
+    return fillers
+
+
+def _filler_at(tokens: Sequence[_Token], index: int) -> int:
+    """Return how many tokens a filler starting at `index` spans, or 0 for none."""
+    token = tokens[index]
+    previous = tokens[index - 1] if index > 0 else None
+    following = tokens[index + 1] if index + 1 < len(tokens) else None
+    word = token.core
+    if token.hangul:
+        return 1 if _korean_filler(token, previous, following) else 0
+    if word in _HESITATIONS or re.fullmatch(r"u+h+|u+m+|e+r+m*|h+m+", word):
+        return 1
+    opens_sentence = previous is None or previous.ends_sentence
+    opens_clause = previous is None or previous.ends_clause
+    joined_prev = previous is not None and not previous.ends_clause
+    prev_word = previous.core if previous is not None and joined_prev else None
+    next_word = following.core if following is not None and not token.ends_clause else None
+
+    if word == "you" and following is not None and following.core == "know":
+        return 2 if _you_know_is_filler(tokens, index, prev_word) else 0
+    if word == "i" and following is not None and following.core == "mean":
+        return 2 if _i_mean_is_filler(tokens, index, prev_word) else 0
+    if word == "like":
+        return 1 if _like_is_filler(token, previous, following, prev_word, next_word) else 0
+    if word == "so":
+        if next_word in _SO_GRAMMATICAL_AFTER or prev_word in _SO_GRAMMATICAL_BEFORE:
+            return 0
+        after_hesitation = previous is not None and previous.core in _HESITATIONS
+        if (
+            opens_sentence
+            or after_hesitation
+            or (token.ends_clause and (opens_clause or following is None))
+        ):
+            return 1
+        return 0
+    if word == "right":
+        if prev_word is not None or next_word in _RIGHT_GRAMMATICAL_AFTER:
+            return 0
+        tag = (
+            previous is not None
+            and previous.ends_clause
+            and (following is None or token.ends_clause)
+        )
+        opener = opens_sentence and (token.ends_clause or next_word in _RIGHT_FILLER_AFTER)
+        return 1 if tag or opener else 0
+    if word in _ADVERB_FILLERS:
+        set_off = opens_clause or token.ends_clause or following is None
+        return 1 if set_off else 0
+    return 0
+
+
+def _like_is_filler(
+    token: _Token,
+    previous: _Token | None,
+    following: _Token | None,
+    prev_word: str | None,
+    next_word: str | None,
+) -> bool:
+    """Apply the "like" rules: filler only with positive evidence from the context."""
+    if prev_word in _LIKE_GRAMMATICAL_BEFORE or (prev_word or "").endswith("'d"):
+        return False
+    if next_word in _LIKE_GRAMMATICAL_AFTER:
+        return False
+    if previous is not None and previous.core == "like":
+        return True
+    if following is not None and following.core == "like" and not token.ends_clause:
+        return True
+    if token.ends_clause or (previous is not None and previous.ends_clause):
+        return True
+    if previous is None:
+        return True
+    if next_word is not None and (next_word.isdigit() or next_word in _NUMBER_WORDS - {"a"}):
+        return True
+    return prev_word in _CONJUNCTIONS and next_word in _SUBJECTS
+
+
+def _you_know_is_filler(tokens: Sequence[_Token], index: int, prev_word: str | None) -> bool:
+    """Apply the "you know" rules."""
+    if prev_word in _YOU_KNOW_GRAMMATICAL_BEFORE:
+        return False
+    know = tokens[index + 1]
+    if tokens[index].ends_clause:
+        return False
+    after = tokens[index + 2] if index + 2 < len(tokens) else None
+    if after is None or know.ends_clause:
+        return True
+    return after.core not in _YOU_KNOW_GRAMMATICAL_AFTER
+
+
+def _i_mean_is_filler(tokens: Sequence[_Token], index: int, prev_word: str | None) -> bool:
+    """Apply the "I mean" rules."""
+    if prev_word in _I_MEAN_GRAMMATICAL_BEFORE:
+        return False
+    mean = tokens[index + 1]
+    if tokens[index].ends_clause:
+        return False
+    after = tokens[index + 2] if index + 2 < len(tokens) else None
+    if after is None or mean.ends_clause:
+        return True
+    return after.core not in _I_MEAN_GRAMMATICAL_AFTER
+
+
+def _korean_filler(token: _Token, previous: _Token | None, following: _Token | None) -> bool:
+    """Apply the Korean rules: 음/어 always, 그/저/뭐 only when hanging on their own."""
+    if token.core in _KO_ALWAYS:
+        return True
+    if token.core not in _KO_CONTEXTUAL:
+        return False
+    if token.ends_clause or following is None:
+        return True
+    if following.core == token.core or (previous is not None and previous.core == token.core):
+        return True
+    return following.core in _KO_ALWAYS or following.core in _KO_CONTEXTUAL
+
+
+def _pauses(tokens: Sequence[_Token], pause_ms: int, long_pause_ms: int) -> list[Pause]:
+    """Return the silences between consecutive words at or above the pause threshold."""
+    pauses: list[Pause] = []
+    for index in range(1, len(tokens)):
+        before, after = tokens[index - 1], tokens[index]
+        gap = after.start_ms - before.end_ms
+        if gap >= pause_ms:
+            pauses.append(
+                Pause(
+                    start_ms=before.end_ms,
+                    end_ms=after.start_ms,
+                    after=before.core,
+                    before=after.core,
+                    index=index,
+                    long=gap >= long_pause_ms,
+                )
+            )
+    return pauses
+
+
+def _seconds(ms: int) -> str:
+    """Format a threshold in seconds without a needless decimal."""
+    return f"{ms / 1000:g}"
+
+
+def _clock(ms: int) -> str:
+    """Format a duration as m:ss."""
+    minutes, seconds = divmod(round(ms / 1000), 60)
+    return f"{minutes}:{seconds:02d}"
