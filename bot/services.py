@@ -12,10 +12,39 @@ from bot.config import Settings
 from bot.interview.bank import QuestionBank
 from bot.interview.engine import InterviewEngine
 from bot.interview.ports import Clock
+from bot.speech.audio import AudioLimits
+from bot.speech.stt import OpenAITranscriber, SpeechToText, WhisperSTT
+from bot.speech.tts import TextToSpeech, build_tts
 from storage.db import Database
 from storage.sessions import SqliteSessionStore
 
 log = logging.getLogger(__name__)
+
+
+def build_speech(settings: Settings) -> tuple[SpeechToText, TextToSpeech, AudioLimits]:
+    """Return the recognizer, the synthesizer and the audio limits from settings."""
+    sp = settings.speech
+    openai_key = settings.llm.openai_api_key
+    stt: SpeechToText
+    if sp.stt_backend == "openai" and openai_key is not None:
+        stt = OpenAITranscriber(
+            api_key=openai_key.get_secret_value(), model=sp.openai_transcribe_model
+        )
+    else:
+        # The model loads on first use, so start-up stays fast and text-only servers never pay.
+        stt = WhisperSTT(
+            sp.whisper_model, compute_type=sp.whisper_compute_type, cpu_threads=sp.whisper_threads
+        )
+    voices = {k: v for k, v in (("en", sp.tts_voice_en), ("ko", sp.tts_voice_ko)) if v}
+    tts = build_tts(
+        sp.tts_engine,
+        language_voices=voices or None,
+        openai_api_key=openai_key.get_secret_value() if openai_key else None,
+    )
+    limits = AudioLimits(
+        max_seconds=float(sp.max_audio_seconds), max_bytes=sp.max_audio_megabytes * 1024 * 1024
+    )
+    return stt, tts, limits
 
 
 @dataclass
@@ -27,6 +56,9 @@ class Services:
     bank: QuestionBank
     rubric: Rubric
     engine: InterviewEngine
+    stt: SpeechToText
+    tts: TextToSpeech
+    audio_limits: AudioLimits
 
     async def close(self) -> None:
         """Release the database."""
@@ -43,4 +75,14 @@ async def build_services(
     db = await Database(database_path or settings.storage.database_path).open()
     store = SqliteSessionStore(db)
     engine = InterviewEngine(store, bank, OfflineEvaluator(rubric), clock)
-    return Services(settings=settings, db=db, bank=bank, rubric=rubric, engine=engine)
+    stt, tts, limits = build_speech(settings)
+    return Services(
+        settings=settings,
+        db=db,
+        bank=bank,
+        rubric=rubric,
+        engine=engine,
+        stt=stt,
+        tts=tts,
+        audio_limits=limits,
+    )

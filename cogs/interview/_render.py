@@ -37,6 +37,7 @@ class Outgoing:
     content: str | None = None
     embed: discord.Embed | None = None
     controls: bool = False
+    speak: str | None = None
 
 
 def _colour(score: int) -> discord.Colour:
@@ -73,11 +74,11 @@ def render(events: list[Event]) -> list[Outgoing]:
                 + (" · resumed" if event.resumed else "")
                 + " · reply in this thread"
             )
-            out.append(Outgoing(embed=embed, controls=True))
+            out.append(Outgoing(embed=embed, controls=True, speak=event.turn.prompt))
         elif isinstance(event, FollowUpAsked):
             embed = discord.Embed(title="Follow-up", description=event.turn.prompt, colour=BRAND)
             embed.set_footer(text="reply in this thread")
-            out.append(Outgoing(embed=embed, controls=True))
+            out.append(Outgoing(embed=embed, controls=True, speak=event.turn.prompt))
         elif isinstance(event, FeedbackGiven):
             out.extend(Outgoing(content=c) for c in split_message(feedback_text(event.evaluation)))
         elif isinstance(event, LevelChanged):

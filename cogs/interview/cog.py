@@ -11,6 +11,13 @@ from bot.errors import CoachError, SessionAlreadyActive
 from bot.interview.engine import InterviewEngine, StartOptions
 from bot.interview.events import Event
 from bot.interview.models import Kind, Language, Level, Session, TurnStatus
+from cogs.interview._audio import (
+    NOT_AUDIO,
+    SpeechServices,
+    audio_attachment,
+    spoken,
+    transcribe_attachment,
+)
 from cogs.interview._channels import open_interview_channel
 from cogs.interview._controls import parse_custom_id, question_controls, resume_or_stop_controls
 from cogs.interview._render import history_embed, render
@@ -39,9 +46,12 @@ class InterviewCog(commands.Cog):
 
     interview = discord.SlashCommandGroup("interview", "Practise a mock interview")
 
-    def __init__(self, bot: discord.Bot, engine: InterviewEngine) -> None:
+    def __init__(
+        self, bot: discord.Bot, engine: InterviewEngine, speech: SpeechServices | None = None
+    ) -> None:
         self.bot = bot
         self.engine = engine
+        self.speech = speech
         self._warned: set[tuple[int, int]] = set()
 
     # ---- slash commands ------------------------------------------------------------
@@ -126,7 +136,7 @@ class InterviewCog(commands.Cog):
         if place.note:
             intro = f"{place.note}\n\n{intro}"
         await place.channel.send(intro)
-        await self._post(place.channel, session.id, events)
+        await self._post(place.channel, session.id, events, session.language.value)
         where = (
             f"<#{place.channel_id}>"
             if not isinstance(place.channel, discord.DMChannel)
@@ -160,7 +170,9 @@ class InterviewCog(commands.Cog):
                 await channel.send(place.note)
         assert session.id is not None
         await channel.send(f"{ctx.author.mention} welcome back: {self._progress(session)}.")
-        await self._post(channel, session.id, await self.engine.resume(session.id))
+        await self._post(
+            channel, session.id, await self.engine.resume(session.id), session.language.value
+        )
         where = getattr(channel, "mention", "your DMs")
         await ctx.followup.send(f"Resumed in {where}.", ephemeral=True)
 
@@ -193,20 +205,40 @@ class InterviewCog(commands.Cog):
         current = session.current_turn
         if current is not None and current.status is TurnStatus.ANSWERED:
             # The bot stopped while grading the previous answer: grade it now.
-            await self._post(message.channel, session.id, await self.engine.resume(session.id))
+            await self._post(
+                message.channel,
+                session.id,
+                await self.engine.resume(session.id),
+                session.language.value,
+            )
             await message.reply(
                 "I restarted while grading your previous answer; its feedback is above. "
                 "This message wasn't used as an answer: please answer the question above."
             )
             return
+        attachment = audio_attachment(message)
+        if attachment is not None and self.speech is not None:
+            heard = await transcribe_attachment(
+                message, attachment, self.speech, session.language.value
+            )
+            if heard is None:
+                return  # the user was told why; the question is still open
+            text, words = heard
+            async with message.channel.typing():
+                events = await self.engine.answer(session.id, text, words, spoken=True)
+            await self._post(message.channel, session.id, events, session.language.value)
+            return
         if not message.content.strip():
             await message.reply(
-                "I can only grade text answers here for now. Type your answer, or press Skip."
+                NOT_AUDIO
+                if message.attachments
+                else "That message was empty. Type your "
+                "answer or send a voice message, or press Skip."
             )
             return
         async with message.channel.typing():
             events = await self.engine.answer(session.id, message.content)
-        await self._post(message.channel, session.id, events)
+        await self._post(message.channel, session.id, events, session.language.value)
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
@@ -307,15 +339,22 @@ class InterviewCog(commands.Cog):
         if channel is None or session.id is None:
             log.warning("Session %s has no reachable channel; events not posted", session.id)
             return
-        await self._post(channel, session.id, events)
+        await self._post(channel, session.id, events, session.language.value)
 
     async def _post(
-        self, channel: discord.abc.Messageable, session_id: int, events: list[Event]
+        self,
+        channel: discord.abc.Messageable,
+        session_id: int,
+        events: list[Event],
+        language: str = "en",
     ) -> None:
         for item in render(events):
             view = question_controls(session_id) if item.controls else None
+            audio = await spoken(self.speech, item.speak, language) if item.speak else None
             try:
-                if item.embed is not None and view is not None:
+                if item.embed is not None and view is not None and audio is not None:
+                    await channel.send(item.content, embed=item.embed, view=view, file=audio)
+                elif item.embed is not None and view is not None:
                     await channel.send(item.content, embed=item.embed, view=view)
                 elif item.embed is not None:
                     await channel.send(item.content, embed=item.embed)

@@ -255,7 +255,7 @@ async def test_empty_message_is_explained(env: Env) -> None:
     await start(env)
     thread_id = env.thread_id()
     await env.h.message("   ", channel_id=thread_id)
-    assert "only grade text answers" in env.bot_messages(thread_id)[-1]["content"]
+    assert "That message was empty" in env.bot_messages(thread_id)[-1]["content"]
 
 
 async def test_buttons_work_without_any_stored_view_as_after_a_restart(env: Env) -> None:
