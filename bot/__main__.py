@@ -36,6 +36,13 @@ def _parser() -> argparse.ArgumentParser:
         "--db", default=":memory:", help="SQLite file to keep the session in (default: none)"
     )
 
+    transcribe = sub.add_parser("transcribe", help="transcribe a recording, print delivery")
+    transcribe.add_argument("file", help="audio file: ogg/opus, mp3, wav, m4a")
+    transcribe.add_argument(
+        "--language", type=Language, choices=list(Language), default=Language.EN
+    )
+    transcribe.add_argument("--json", action="store_true", help="print JSON")
+
     evaluate = sub.add_parser("evaluate", help="grade one answer from stdin, print JSON")
     interview_args(evaluate)
     evaluate.add_argument("--question", required=True, help="the question that was answered")
@@ -72,7 +79,7 @@ async def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    if args.command in ("rehearse", "evaluate"):
+    if args.command in ("rehearse", "evaluate", "transcribe"):
         # Terminal commands keep the screen for the interview itself.
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
     settings = Settings()
@@ -89,6 +96,8 @@ async def main(argv: Sequence[str] | None = None) -> int:
             return await cli.rehearse(
                 args.kind, args.level, count, args.language, settings, database=args.db
             )
+        if command == "transcribe":
+            return await cli.transcribe(args.file, args.language, args.json, settings)
         return await cli.evaluate(args.kind, args.level, args.question, args.language, settings)
     except ConfigError as exc:
         sys.stderr.write(f"{exc.user_message}\n")

@@ -22,12 +22,16 @@ from bot.interview.events import (
 from bot.interview.models import Kind, Language, Level, Question
 from bot.presenters import dimensions_line, finding_line, summary_lines
 from bot.services import build_services
+from bot.speech.pipeline import transcribe_file, transcribe_for_cli
 
 log = logging.getLogger(__name__)
 
 TERMINAL_USER = 0
 
-COMMANDS_HELP = "(one answer per line; ':skip', ':hint', ':finish' also work)"
+COMMANDS_HELP = (
+    "(one answer per line; '@path/to/answer.wav' answers with a recording; "
+    "':skip', ':hint', ':finish' also work)"
+)
 
 
 def _write(out: TextIO, text: str = "") -> None:
@@ -101,7 +105,17 @@ async def rehearse(
                 events = await engine.finish(session.id)
             else:
                 try:
-                    events = await engine.answer(session.id, line)
+                    if line.strip().startswith("@"):
+                        transcript, report = await transcribe_file(
+                            line.strip()[1:], services.stt, language.value, services.audio_limits
+                        )
+                        _write(out, f"Transcript: {transcript.text}")
+                        _write(out, f"Delivery: {report.summary()}")
+                        events = await engine.answer(
+                            session.id, transcript.text, transcript.words, spoken=True
+                        )
+                    else:
+                        events = await engine.answer(session.id, line)
                 except CoachError as exc:
                     _write(out, exc.user_message)
                     continue
@@ -111,6 +125,24 @@ async def rehearse(
         return 0
     finally:
         await services.close()
+
+
+async def transcribe(
+    path: str, language: Language, as_json: bool, settings: Settings, out: TextIO = sys.stdout
+) -> int:
+    """Transcribe one recording and print the transcript, word timings and delivery."""
+    from bot.services import build_speech
+
+    stt, _, limits = build_speech(settings)
+    data = await transcribe_for_cli(path, stt=stt, language=language.value, limits=limits)
+    if as_json:
+        _write(out, json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    _write(out, data["text"] or "(no speech found)")
+    _write(out, str(data["summary"]))
+    for word in data["words"]:
+        _write(out, f"{word['start_ms']:>7} {word['end_ms']:>7}  {word['word']}")
+    return 0
 
 
 async def evaluate(

@@ -115,3 +115,53 @@ def test_run_without_token_explains_what_to_do(tmp_path: Path) -> None:
     assert "DISCORD_TOKEN is not set" in result.stderr
     assert "rehearse" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _speech_env(tmp_path: Path) -> None:
+    from tests.speech.helpers import espeak
+
+    (tmp_path / "answer.wav").write_bytes(
+        espeak("Um, I led the migration. As a result, errors fell by forty percent.")
+    )
+
+
+def run_speech_cli(*args: str, stdin: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_PATH": str(tmp_path / "cli.sqlite3"), "WHISPER_MODEL": "tiny.en"}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        timeout=300,
+    )
+
+
+def test_transcribe_json_has_words_timings_and_delivery(tmp_path: Path) -> None:
+    _speech_env(tmp_path)
+    result = run_speech_cli("transcribe", "answer.wav", "--json", stdin="", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert "migration" in data["text"].lower()
+    assert {"text", "words", "wpm", "fillers", "pauses"} <= set(data)
+    starts = [w["start_ms"] for w in data["words"]]
+    assert starts == sorted(starts) and all(w["end_ms"] >= w["start_ms"] for w in data["words"])
+    assert data["wpm"] > 0
+
+
+def test_transcribe_bad_file_is_a_friendly_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.wav").write_text("not audio at all")
+    result = run_speech_cli("transcribe", "notes.wav", stdin="", tmp_path=tmp_path)
+    assert result.returncode == 1
+    assert "doesn't look like audio" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_rehearse_accepts_a_recording_as_an_answer(tmp_path: Path) -> None:
+    _speech_env(tmp_path)
+    result = run_speech_cli("rehearse", "--count", "1", stdin="@answer.wav\n", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Transcript:" in result.stdout and "migration" in result.stdout.lower()
+    assert "Delivery:" in result.stdout and "wpm" in result.stdout
+    assert re.search(r"Score: \d+/100", result.stdout)
