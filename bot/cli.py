@@ -156,6 +156,8 @@ async def evaluate(
 ) -> int:
     """Grade one answer read from stdin and print the evaluation as JSON."""
     from bot.coaching.rubric import Rubric
+    from bot.services import build_evaluator
+    from storage.db import Database
 
     rubric = Rubric.load(settings.interview.prompts_path)
     text = stdin.read()
@@ -168,7 +170,9 @@ async def evaluate(
         text=question_text,
         hint="",
     )
-    evaluation = rubric.evaluate(Answer(text), question, level, language)
-    data = {"source": evaluation.source, "provider": None, **evaluation.to_dict()}
+    async with Database(":memory:") as db:
+        evaluator = build_evaluator(settings, db, rubric)
+        evaluation = await evaluator.evaluate(Answer(text), question, level, language, ())
+    data = {**evaluation.to_dict(), "provider": evaluation.extra.get("provider")}
     _write(out, json.dumps(data, ensure_ascii=False, indent=2))
     return 0

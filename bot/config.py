@@ -63,6 +63,10 @@ class LLMSettings(BaseSettings):
 
     openai_api_key: SecretStr | None = None
     anthropic_api_key: SecretStr | None = None
+    openai_model: str = "gpt-4.1-mini"
+    anthropic_model: str = "claude-haiku-4-5"
+    llm_timeout_seconds: float = Field(default=60.0, gt=0)
+    llm_daily_token_budget: int | None = Field(default=None, ge=1)
 
     @property
     def any_key(self) -> bool:

@@ -11,11 +11,20 @@ from bot.coaching.rubric import Rubric
 from bot.config import Settings
 from bot.interview.bank import QuestionBank
 from bot.interview.engine import InterviewEngine
-from bot.interview.ports import Clock
+from bot.interview.ports import Clock, Evaluator
+from bot.llm import CallTimeouts
+from bot.llm.anthropic_provider import AnthropicProvider, AnthropicSettings
+from bot.llm.evaluator import LLMEvaluator
+from bot.llm.health import HealthTracker
+from bot.llm.openai_provider import OpenAIProvider, OpenAISettings
+from bot.llm.prompts import PromptRegistry
+from bot.llm.router import LLMRouter
+from bot.llm.types import LLMProvider
 from bot.speech.audio import AudioLimits
 from bot.speech.stt import OpenAITranscriber, SpeechToText, WhisperSTT
 from bot.speech.tts import TextToSpeech, build_tts
 from storage.db import Database
+from storage.llm_usage import SqliteBudget, SqliteUsageSink
 from storage.sessions import SqliteSessionStore
 
 log = logging.getLogger(__name__)
@@ -47,6 +56,41 @@ def build_speech(settings: Settings) -> tuple[SpeechToText, TextToSpeech, AudioL
     return stt, tts, limits
 
 
+def build_evaluator(settings: Settings, db: Database, rubric: Rubric) -> Evaluator:
+    """Return the LLM evaluator when a model key is set, else the offline rubric."""
+    llm = settings.llm
+    providers: list[LLMProvider] = []
+    timeouts = CallTimeouts(total_s=llm.llm_timeout_seconds)
+    if llm.openai_api_key is not None and llm.openai_api_key.get_secret_value().strip():
+        providers.append(
+            OpenAIProvider(
+                OpenAISettings(
+                    api_key=llm.openai_api_key.get_secret_value(),
+                    model=llm.openai_model,
+                    timeouts=timeouts,
+                )
+            )
+        )
+    if llm.anthropic_api_key is not None and llm.anthropic_api_key.get_secret_value().strip():
+        providers.append(
+            AnthropicProvider(
+                AnthropicSettings(
+                    api_key=llm.anthropic_api_key.get_secret_value(),
+                    model=llm.anthropic_model,
+                    timeouts=timeouts,
+                )
+            )
+        )
+    if not providers:
+        log.info("No model key configured: using the offline coach")
+        return OfflineEvaluator(rubric)
+    log.info("LLM coaching with %s", ", ".join(p.name for p in providers))
+    router = LLMRouter(providers, health=HealthTracker(), usage_sink=SqliteUsageSink(db))
+    registry = PromptRegistry.load(settings.interview.prompts_path / "llm")
+    budget = SqliteBudget(db, llm.llm_daily_token_budget)
+    return LLMEvaluator(router, registry, rubric, budget=budget)
+
+
 @dataclass
 class Services:
     """Everything the entry points need, built once."""
@@ -74,7 +118,7 @@ async def build_services(
     rubric = Rubric.load(prompts)
     db = await Database(database_path or settings.storage.database_path).open()
     store = SqliteSessionStore(db)
-    engine = InterviewEngine(store, bank, OfflineEvaluator(rubric), clock)
+    engine = InterviewEngine(store, bank, build_evaluator(settings, db, rubric), clock)
     stt, tts, limits = build_speech(settings)
     return Services(
         settings=settings,

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from bot.coaching.answer import Answer, Word
@@ -269,6 +269,9 @@ class InterviewEngine:
     async def _grade_and_advance(self, session: Session, turn: Turn, answer: Answer) -> list[Event]:
         assert session.id is not None
         question = self.question_for(turn)
+        if turn.is_follow_up:
+            # Grade a follow-up answer against the follow-up itself, keeping the topic words.
+            question = replace(question, text=f"{question.text} {turn.prompt}")
         context = [t for t in session.turns if t is not turn]
         evaluation = await self._evaluator.evaluate(
             answer, question, turn.level, session.language, context
@@ -286,6 +289,7 @@ class InterviewEngine:
                 for f in evaluation.problems
             },
             self._bank.generic_follow_ups(session.language),
+            model_probe=evaluation.extra.get("follow_up"),
         )
         if follow_up is not None:
             text, rule = follow_up

@@ -47,12 +47,17 @@ def _colour(score: int) -> discord.Colour:
 def feedback_text(evaluation: Evaluation) -> str:
     """Return the feedback for one answer as Markdown: score, praise, fix, tip, evidence."""
     source = SOURCE_LABELS.get(evaluation.source, evaluation.source)
+    if evaluation.source == "llm":
+        source = f"model coach ({evaluation.extra.get('provider', 'LLM')})"
     parts = [
         f"**Score {evaluation.score}/100** · {dimensions_line(evaluation)} · _{source}_",
         f"**What worked:** {evaluation.coaching.praise}",
         f"**Fix first:** {evaluation.coaching.fix}",
         f"**Tip:** {evaluation.coaching.tip}",
     ]
+    note = evaluation.extra.get("note")
+    if isinstance(note, str) and note:
+        parts.append(f"_{note}_")
     problems = evaluation.problems
     if problems:
         parts.append("**Evidence**\n" + "\n".join(f"- {finding_line(f)}" for f in problems))

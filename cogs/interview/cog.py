@@ -11,6 +11,7 @@ from bot.errors import CoachError, SessionAlreadyActive
 from bot.interview.engine import InterviewEngine, StartOptions
 from bot.interview.events import Event
 from bot.interview.models import Kind, Language, Level, Session, TurnStatus
+from bot.llm.evaluator import llm_scope
 from cogs.interview._audio import (
     NOT_AUDIO,
     SpeechServices,
@@ -225,7 +226,8 @@ class InterviewCog(commands.Cog):
                 return  # the user was told why; the question is still open
             text, words = heard
             async with message.channel.typing():
-                events = await self.engine.answer(session.id, text, words, spoken=True)
+                with llm_scope(guild_id=session.guild_id, key=str(session.id)):
+                    events = await self.engine.answer(session.id, text, words, spoken=True)
             await self._post(message.channel, session.id, events, session.language.value)
             return
         if not message.content.strip():
@@ -237,7 +239,8 @@ class InterviewCog(commands.Cog):
             )
             return
         async with message.channel.typing():
-            events = await self.engine.answer(session.id, message.content)
+            with llm_scope(guild_id=session.guild_id, key=str(session.id)):
+                events = await self.engine.answer(session.id, message.content)
         await self._post(message.channel, session.id, events, session.language.value)
 
     @commands.Cog.listener()

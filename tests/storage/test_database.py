@@ -35,7 +35,7 @@ async def test_open_sets_wal_foreign_keys_and_migrates_once(tmp_path: Path) -> N
     with sqlite3.connect(path) as raw:
         versions = [r[0] for r in raw.execute("SELECT version FROM schema_migrations")]
         tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert versions == [1]
+    assert versions == [1, 2]
     assert {"users", "guilds", "sessions", "turns", "findings"} <= tables
 
 
