@@ -31,6 +31,7 @@ RULE_TITLES = {
     "seniority.no_scale": "No sense of scale",
     "seniority.no_stakeholders": "No stakeholders",
     "seniority.no_mentoring": "No mentoring or leverage",
+    "delivery.filler_spike": "Many filler words",
 }
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.coaching.answer import Answer
 from bot.coaching.context import CompiledLexicon, Context
+from bot.coaching.delivery import analyze_delivery
 from bot.coaching.feedback import compose, compose_empty
 from bot.coaching.lexicon import Lexicon, LexiconError
 from bot.coaching.models import Dimension, Evaluation, Evidence, Finding, Severity
@@ -31,6 +32,46 @@ def rubric_dir(root: Path) -> Path:
         if candidate.is_dir():
             return candidate
     raise LexiconError(f"{root}: no {RUBRIC_DIR}/ folder of lexicon files")
+
+
+FILLER_SPIKE_PER_100 = 6.0
+FILLER_SPIKE_MIN = 3
+
+
+def delivery_findings(answer: Answer) -> list[Finding]:
+    """Return an informational filler-spike finding for a spoken answer, if warranted."""
+    if not answer.spoken or not answer.words:
+        return []
+    report = analyze_delivery(answer.words, band=None)
+    if (
+        len(report.fillers) < FILLER_SPIKE_MIN
+        or report.fillers_per_100_words < FILLER_SPIKE_PER_100
+    ):
+        return []
+    first = report.fillers[0]
+    start = answer.text.casefold().find(first.text.casefold())
+    evidence = (
+        Evidence(
+            quote=answer.text[start : start + len(first.text)],
+            start=start,
+            end=start + len(first.text),
+            start_ms=first.start_ms,
+            end_ms=first.end_ms,
+        )
+        if start >= 0
+        else Evidence.missing()
+    )
+    counts = ", ".join(f"{text} x{n}" for text, n in report.filler_counts.items())
+    return [
+        Finding(
+            rule_id="delivery.filler_spike",
+            dimension=Dimension.COMMUNICATION,
+            severity=Severity.INFO,
+            message=f"{len(report.fillers)} filler words ({counts}); this never lowers your score.",
+            fix="Pause silently instead of filling the gap.",
+            evidence=evidence,
+        )
+    ]
 
 
 def _order(finding: Finding) -> tuple[int, int, int]:
@@ -107,6 +148,8 @@ class Rubric:
         assessed = {r.dimension for r in rules if not r.id.startswith("positive.")}
         problems = [f for f in findings if not f.positive]
         coaching = compose(compiled.lexicon, findings, problems, result.dimensions, assessed)
+        # Added after scoring on purpose: delivery is coached but never costs content points.
+        findings += delivery_findings(answer)
         log.debug(
             "rubric %s/%s/%s: score %d, %d findings",
             question.kind,
