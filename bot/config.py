@@ -69,12 +69,24 @@ class LLMSettings(BaseSettings):
     llm_daily_token_budget: int | None = Field(default=None, ge=1)
 
     @property
+    def openai_key(self) -> str | None:
+        """Return the OpenAI key, or None when unset or blank."""
+        return _secret(self.openai_api_key)
+
+    @property
+    def anthropic_key(self) -> str | None:
+        """Return the Anthropic key, or None when unset or blank."""
+        return _secret(self.anthropic_api_key)
+
+    @property
     def any_key(self) -> bool:
         """Tell whether at least one model key is configured."""
-        return any(
-            k is not None and k.get_secret_value().strip()
-            for k in (self.openai_api_key, self.anthropic_api_key)
-        )
+        return bool(self.openai_key or self.anthropic_key)
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    text = value.get_secret_value().strip() if value is not None else ""
+    return text or None
 
 
 class SpeechSettings(BaseSettings):

@@ -43,7 +43,7 @@ class MockingbirdBot(discord.Bot):
         if isinstance(exception, discord.ApplicationCommandInvokeError):
             error = exception.original
         if isinstance(error, CoachError):
-            await _respond(context, error.user_message)
+            await _tell(context.interaction, error.user_message)
             return
         ref = uuid.uuid4().hex[:8]
         log.error(
@@ -55,7 +55,7 @@ class MockingbirdBot(discord.Bot):
             context.channel_id,
             exc_info=error,
         )
-        await _respond(context, APOLOGY.format(ref=ref))
+        await _tell(context.interaction, APOLOGY.format(ref=ref))
 
     async def on_error(self, event_method: str, *args: object, **kwargs: object) -> None:
         """Answer a failed listener: the safe message of a known error, else an apology."""
@@ -78,26 +78,26 @@ class MockingbirdBot(discord.Bot):
                 exc_info=error,
             )
             text = APOLOGY.format(ref=ref)
-        try:
-            if isinstance(target, discord.Message):
+        if isinstance(target, discord.Message):
+            try:
                 await target.reply(text, allowed_mentions=discord.AllowedMentions.none())
-            elif isinstance(target, discord.Interaction):
-                if target.response.is_done():
-                    await target.followup.send(text, ephemeral=True)
-                else:
-                    await target.response.send_message(text, ephemeral=True)
-        except discord.HTTPException:
-            log.warning("Could not deliver an error message for %s", event_method)
+            except discord.HTTPException:
+                log.warning("Could not deliver an error message for %s", event_method)
+        elif isinstance(target, discord.Interaction):
+            await _tell(target, text)
 
 
-async def _respond(context: discord.ApplicationContext, text: str) -> None:
+async def _tell(interaction: discord.Interaction, text: str) -> None:
+    """Answer an interaction privately, whether or not it was already acknowledged."""
     try:
-        if context.interaction.response.is_done():
-            await context.followup.send(text, ephemeral=True)
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
         else:
-            await context.respond(text, ephemeral=True)
+            await interaction.response.send_message(text, ephemeral=True)
     except discord.HTTPException:
-        log.warning("Could not deliver an error message to user %s", context.author.id)
+        log.warning(
+            "Could not deliver an error message to user %s", getattr(interaction.user, "id", None)
+        )
 
 
 def create_bot(services: Services) -> MockingbirdBot:

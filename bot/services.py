@@ -33,12 +33,10 @@ log = logging.getLogger(__name__)
 def build_speech(settings: Settings) -> tuple[SpeechToText, TextToSpeech, AudioLimits]:
     """Return the recognizer, the synthesizer and the audio limits from settings."""
     sp = settings.speech
-    openai_key = settings.llm.openai_api_key
+    openai_key = settings.llm.openai_key
     stt: SpeechToText
-    if sp.stt_backend == "openai" and openai_key is not None:
-        stt = OpenAITranscriber(
-            api_key=openai_key.get_secret_value(), model=sp.openai_transcribe_model
-        )
+    if sp.stt_backend == "openai" and openai_key:
+        stt = OpenAITranscriber(api_key=openai_key, model=sp.openai_transcribe_model)
     else:
         # The model loads on first use, so start-up stays fast and text-only servers never pay.
         stt = WhisperSTT(
@@ -48,7 +46,7 @@ def build_speech(settings: Settings) -> tuple[SpeechToText, TextToSpeech, AudioL
     tts = build_tts(
         sp.tts_engine,
         language_voices=voices or None,
-        openai_api_key=openai_key.get_secret_value() if openai_key else None,
+        openai_api_key=openai_key,
     )
     limits = AudioLimits(
         max_seconds=float(sp.max_audio_seconds), max_bytes=sp.max_audio_megabytes * 1024 * 1024
@@ -59,25 +57,19 @@ def build_speech(settings: Settings) -> tuple[SpeechToText, TextToSpeech, AudioL
 def build_evaluator(settings: Settings, db: Database, rubric: Rubric) -> Evaluator:
     """Return the LLM evaluator when a model key is set, else the offline rubric."""
     llm = settings.llm
-    providers: list[LLMProvider] = []
     timeouts = CallTimeouts(total_s=llm.llm_timeout_seconds)
-    if llm.openai_api_key is not None and llm.openai_api_key.get_secret_value().strip():
+    providers: list[LLMProvider] = []
+    if llm.openai_key:
         providers.append(
             OpenAIProvider(
-                OpenAISettings(
-                    api_key=llm.openai_api_key.get_secret_value(),
-                    model=llm.openai_model,
-                    timeouts=timeouts,
-                )
+                OpenAISettings(api_key=llm.openai_key, model=llm.openai_model, timeouts=timeouts)
             )
         )
-    if llm.anthropic_api_key is not None and llm.anthropic_api_key.get_secret_value().strip():
+    if llm.anthropic_key:
         providers.append(
             AnthropicProvider(
                 AnthropicSettings(
-                    api_key=llm.anthropic_api_key.get_secret_value(),
-                    model=llm.anthropic_model,
-                    timeouts=timeouts,
+                    api_key=llm.anthropic_key, model=llm.anthropic_model, timeouts=timeouts
                 )
             )
         )

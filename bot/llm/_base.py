@@ -7,7 +7,8 @@ import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from bot.llm.keys import SecretRedactor
 from bot.llm.types import (
@@ -39,6 +40,41 @@ class CallTimeouts:
     read_s: float = 30.0
     first_token_s: float | None = None
     total_s: float | None = 120.0
+
+
+NO_PRICE = ModelPrice(0.0, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSettings:
+    """How to reach one provider; base_url None lets the SDK read its own *_BASE_URL."""
+
+    api_key: str = field(repr=False)
+    model: str = ""
+    price: ModelPrice = NO_PRICE
+    base_url: str | None = None
+    timeouts: CallTimeouts = field(default_factory=CallTimeouts)
+    name: str = ""
+    send_temperature: bool = True
+
+
+SettingsT = TypeVar("SettingsT", bound=ProviderSettings)
+
+
+class SettingsBackedProvider(Generic[SettingsT]):
+    """Name and model of a provider, read from its settings."""
+
+    _settings: SettingsT
+
+    @property
+    def name(self) -> str:
+        """Return the provider name used in health and usage records."""
+        return self._settings.name
+
+    @property
+    def model(self) -> str:
+        """Return the model this provider calls."""
+        return self._settings.model
 
 
 @dataclass(slots=True)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import anthropic
 import httpx2
 from anthropic.types import MessageParam, TextBlockParam
 
 from bot.llm._base import (
-    CallTimeouts,
     Clock,
+    ProviderSettings,
+    SettingsBackedProvider,
     StreamCall,
     is_retryable_status,
     retry_after_seconds,
@@ -33,20 +34,17 @@ DEFAULT_ANTHROPIC_PRICE = ModelPrice(
 
 
 @dataclass(frozen=True, slots=True)
-class AnthropicSettings:
+class AnthropicSettings(ProviderSettings):
     """How to reach Anthropic; base_url None lets the SDK read ``ANTHROPIC_BASE_URL``."""
 
-    api_key: str = field(repr=False)
     model: str = DEFAULT_ANTHROPIC_MODEL
     price: ModelPrice = DEFAULT_ANTHROPIC_PRICE
-    base_url: str | None = None
-    timeouts: CallTimeouts = field(default_factory=CallTimeouts)
     name: str = "anthropic"
     # Recent Claude models fix sampling themselves; opt in for models that accept it.
     send_temperature: bool = False
 
 
-class AnthropicProvider:
+class AnthropicProvider(SettingsBackedProvider[AnthropicSettings]):
     """Stream messages from Anthropic (or any server speaking its protocol)."""
 
     def __init__(
@@ -65,16 +63,6 @@ class AnthropicProvider:
             max_retries=0,
             timeout=settings.timeouts.read_s,
         )
-
-    @property
-    def name(self) -> str:
-        """Return the provider name used in health and usage records."""
-        return self._settings.name
-
-    @property
-    def model(self) -> str:
-        """Return the model this provider calls."""
-        return self._settings.model
 
     def stream(self, request: LLMRequest) -> AnthropicCall:
         """Return a call that starts streaming when iterated."""

@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx2
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
 from bot.llm._base import (
-    CallTimeouts,
     Clock,
+    ProviderSettings,
+    SettingsBackedProvider,
     StreamCall,
     is_retryable_status,
     retry_after_seconds,
@@ -30,20 +31,17 @@ DEFAULT_OPENAI_PRICE = ModelPrice(
 
 
 @dataclass(frozen=True, slots=True)
-class OpenAISettings:
+class OpenAISettings(ProviderSettings):
     """How to reach OpenAI; base_url None lets the SDK read ``OPENAI_BASE_URL``."""
 
-    api_key: str = field(repr=False)
     model: str = DEFAULT_OPENAI_MODEL
     price: ModelPrice = DEFAULT_OPENAI_PRICE
-    base_url: str | None = None
-    timeouts: CallTimeouts = field(default_factory=CallTimeouts)
     name: str = "openai"
     # Reasoning models reject a custom temperature; leave it out for them.
     send_temperature: bool = True
 
 
-class OpenAIProvider:
+class OpenAIProvider(SettingsBackedProvider[OpenAISettings]):
     """Stream chat completions from OpenAI (or any server speaking its protocol)."""
 
     def __init__(
@@ -62,16 +60,6 @@ class OpenAIProvider:
             max_retries=0,
             timeout=settings.timeouts.read_s,
         )
-
-    @property
-    def name(self) -> str:
-        """Return the provider name used in health and usage records."""
-        return self._settings.name
-
-    @property
-    def model(self) -> str:
-        """Return the model this provider calls."""
-        return self._settings.model
 
     def stream(self, request: LLMRequest) -> OpenAICall:
         """Return a call that starts streaming when iterated."""
