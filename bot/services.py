@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.coaching.offline_evaluator import OfflineEvaluator
@@ -110,6 +111,9 @@ async def build_services(
     rubric = Rubric.load(prompts)
     db = await Database(database_path or settings.storage.database_path).open()
     store = SqliteSessionStore(db)
+    cutoff = datetime.now(UTC) - timedelta(days=settings.storage.retention_days)
+    if pruned := await store.prune(cutoff):
+        log.info("Deleted %d sessions older than %d days", pruned, settings.storage.retention_days)
     engine = InterviewEngine(store, bank, build_evaluator(settings, db, rubric), clock)
     stt, tts, limits = build_speech(settings)
     return Services(

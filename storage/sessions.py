@@ -188,6 +188,14 @@ class SqliteSessionStore:
             for r in rows
         ]
 
+    async def prune(self, older_than: datetime) -> int:
+        """Delete sessions (with their turns and findings) untouched since ``older_than``."""
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                "DELETE FROM sessions WHERE updated_at < ?", (_ts(older_than),)
+            )
+        return cur.rowcount
+
     async def sessions_awaiting_grade(self) -> list[int]:
         """Return active sessions whose newest turn was answered but not graded."""
         sql = (

@@ -191,6 +191,9 @@ class InterviewCog(commands.Cog):
         """Grade the candidate's answer typed in their interview thread."""
         if message.author.bot or message.is_system():
             return
+        # Interviews only run in threads and DMs; skip the database for everything else.
+        if not isinstance(message.channel, discord.Thread | discord.DMChannel):
+            return
         session = await self.engine.session_in_channel(message.channel.id)
         if session is None or session.id is None:
             return

@@ -133,3 +133,21 @@ async def test_process_killed_mid_grading_loses_nothing_and_resumes(tmp_path: Pa
     assert isinstance(events[0], FeedbackGiven)
     assert events[0].turn.answer == "an answer written just before the crash"
     await db.close()
+
+
+async def test_retention_prunes_old_sessions_with_their_turns(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    db = await Database(tmp_path / "p.sqlite3").open()
+    store = SqliteSessionStore(db)
+    engine = InterviewEngine(store, make_bank(), ScriptedEvaluator())
+    session, _ = await engine.start(StartOptions(3, 4, Kind.BEHAVIORAL, Level.MID, 2))
+    await engine.answer(session.id, "vague answer")  # type: ignore[arg-type]
+    assert await store.prune(datetime.now(UTC) - timedelta(days=1)) == 0
+    assert await store.prune(datetime.now(UTC) + timedelta(seconds=1)) == 1
+    assert await store.get_session(session.id) is None  # type: ignore[arg-type]
+    async with db.conn.execute("SELECT COUNT(*) FROM turns") as cur:
+        assert (await cur.fetchone())[0] == 0
+    async with db.conn.execute("SELECT COUNT(*) FROM findings") as cur:
+        assert (await cur.fetchone())[0] == 0
+    await db.close()
