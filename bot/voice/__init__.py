@@ -1,0 +1,1 @@
+"""Live voice adapter: receive path under DAVE, turn-taking, playback."""
