@@ -8,7 +8,9 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.config import Settings
+from pydantic import ValidationError
+
+from bot.config import Settings, describe_invalid_settings
 from bot.errors import CoachError, ConfigError
 from bot.interview.models import Kind, Language, Level
 
@@ -101,6 +103,9 @@ async def main(argv: Sequence[str] | None = None) -> int:
         return await cli.evaluate(args.kind, args.level, args.question, args.language, settings)
     except ConfigError as exc:
         sys.stderr.write(f"{exc.user_message}\n")
+        return 2
+    except ValidationError as exc:
+        sys.stderr.write(f"{describe_invalid_settings(exc)}\n")
         return 2
     except CoachError as exc:
         sys.stderr.write(f"{exc.user_message}\n")

@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
@@ -117,6 +117,28 @@ class InterviewSettings(BaseSettings):
     prompts_path: Path = Path(__file__).resolve().parent.parent / "prompts"
 
 
+class VoiceSettings(BaseSettings):
+    """Live voice channels: end-of-turn detection, timeouts and the receive buffer."""
+
+    model_config = _ENV
+
+    voice_end_silence_min_ms: int = Field(default=700, ge=200, le=5000)
+    voice_end_silence_max_ms: int = Field(default=2000, ge=300, le=10000)
+    voice_min_speech_ms: int = Field(default=400, ge=100, le=5000)
+    voice_max_turn_seconds: int = Field(default=300, ge=10, le=1800)
+    voice_answer_timeout_seconds: int = Field(default=120, ge=10, le=1800)
+    voice_idle_timeout_seconds: int = Field(default=600, ge=30, le=7200)
+    voice_vad_aggressiveness: int = Field(default=2, ge=0, le=3)
+    voice_jitter_frames: int = Field(default=3, ge=1, le=20)
+
+    @model_validator(mode="after")
+    def _silence_range(self) -> VoiceSettings:
+        """Reject a minimum end-of-turn silence above the maximum."""
+        if self.voice_end_silence_min_ms > self.voice_end_silence_max_ms:
+            raise ValueError("VOICE_END_SILENCE_MIN_MS must not exceed VOICE_END_SILENCE_MAX_MS")
+        return self
+
+
 class Settings:
     """All setting groups, read once."""
 
@@ -144,6 +166,22 @@ class Settings:
         return SpeechSettings(_env_file=self._env_file)  # type: ignore[call-arg]
 
     @cached_property
+    def voice(self) -> VoiceSettings:
+        """Return the live-voice settings."""
+        return VoiceSettings(_env_file=self._env_file)  # type: ignore[call-arg]
+
+    @cached_property
     def interview(self) -> InterviewSettings:
         """Return the interview defaults."""
         return InterviewSettings(_env_file=self._env_file)  # type: ignore[call-arg]
+
+
+def describe_invalid_settings(exc: ValidationError) -> str:
+    """Return a friendly, secret-free account of which settings are wrong and why."""
+    lines = ["Some settings in .env or the environment are not valid:"]
+    for error in exc.errors(include_url=False, include_input=False):
+        names = [str(part).upper() for part in error.get("loc", ()) if str(part)]
+        where = ", ".join(names) or "settings"
+        lines.append(f"- {where}: {error.get('msg', 'invalid value')}")
+    lines.append("Fix them (see the configuration table in README.md) and start again.")
+    return "\n".join(lines)

@@ -47,3 +47,28 @@ def test_env_file_values_are_read(tmp_path: Path) -> None:
 
 def test_default_database_lives_under_data() -> None:
     assert Settings(env_file=None).storage.database_path == Path("data/mockingbird.sqlite3")
+
+
+def test_voice_turn_settings_are_read_and_checked(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("VOICE_END_SILENCE_MIN_MS=500\nVOICE_END_SILENCE_MAX_MS=1500\n")
+    voice = Settings(env_file=str(env)).voice
+    assert (voice.voice_end_silence_min_ms, voice.voice_end_silence_max_ms) == (500, 1500)
+    env.write_text("VOICE_END_SILENCE_MIN_MS=3000\nVOICE_END_SILENCE_MAX_MS=1500\n")
+    with pytest.raises(ValueError, match="must not exceed"):
+        _ = Settings(env_file=str(env)).voice
+
+
+def test_invalid_settings_are_described_without_their_values(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from bot.config import describe_invalid_settings
+
+    env = tmp_path / ".env"
+    env.write_text("VOICE_JITTER_FRAMES=999\nOPENAI_API_KEY=sk-secret-value-1234\n")
+    with pytest.raises(ValidationError) as info:
+        _ = Settings(env_file=str(env)).voice
+    text = describe_invalid_settings(info.value)
+    assert "VOICE_JITTER_FRAMES" in text
+    assert "999" not in text.replace("VOICE_JITTER_FRAMES", "")
+    assert "sk-secret" not in text
