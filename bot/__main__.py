@@ -1,4 +1,4 @@
-"""`python -m bot`: run | rehearse | evaluate | migrate."""
+"""`python -m bot`: run | migrate | rehearse | evaluate | transcribe | prompts | voice."""
 
 from __future__ import annotations
 
@@ -44,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
         "--language", type=Language, choices=list(Language), default=Language.EN
     )
     transcribe.add_argument("--json", action="store_true", help="print JSON")
+
+    prompts = sub.add_parser("prompts", help="prompt versions: `prompts stats [--json]`")
+    prompts.add_argument("action", choices=["stats"])
+    prompts.add_argument("rest", nargs=argparse.REMAINDER, help="options of the action")
 
     evaluate = sub.add_parser("evaluate", help="grade one answer from stdin, print JSON")
     interview_args(evaluate)
@@ -91,6 +95,10 @@ async def main(argv: Sequence[str] | None = None) -> int:
             return await _run_bot(settings)
         if command == "migrate":
             return await _migrate(settings)
+        if command == "prompts":
+            from bot.prompt_stats import prompt_stats_main
+
+            return await prompt_stats_main(settings, list(args.rest), sys.stdout)
         from bot import cli
 
         if command == "rehearse":

@@ -67,6 +67,12 @@ class LLMSettings(BaseSettings):
     anthropic_model: str = "claude-haiku-4-5"
     llm_timeout_seconds: float = Field(default=60.0, gt=0)
     llm_daily_token_budget: int | None = Field(default=None, ge=1)
+    mockingbird_master_key: SecretStr | None = None
+
+    @property
+    def master_key(self) -> str | None:
+        """Return the Fernet master key for per-server model keys, or None when unset."""
+        return _secret(self.mockingbird_master_key)
 
     @property
     def openai_key(self) -> str | None:

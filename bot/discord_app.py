@@ -11,6 +11,7 @@ import discord
 from bot.config import TOKEN_HELP
 from bot.errors import CoachError, ConfigError
 from bot.services import Services
+from cogs.admin import AdminCog
 from cogs.interview import InterviewCog
 from cogs.interview._audio import SpeechServices
 
@@ -111,6 +112,7 @@ def create_bot(services: Services) -> MockingbirdBot:
         speak_questions=services.settings.speech.speak_questions,
     )
     bot.add_cog(InterviewCog(bot, services.engine, speech))
+    bot.add_cog(AdminCog(bot, services.routing))
     return bot
 
 

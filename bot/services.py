@@ -13,19 +13,23 @@ from bot.config import Settings
 from bot.interview.bank import QuestionBank
 from bot.interview.engine import InterviewEngine
 from bot.interview.ports import Clock, Evaluator
-from bot.llm import CallTimeouts
-from bot.llm.anthropic_provider import AnthropicProvider, AnthropicSettings
 from bot.llm.evaluator import LLMEvaluator
+from bot.llm.guild_routing import (
+    ANTHROPIC,
+    OPENAI,
+    GuildRouting,
+    master_vault,
+    provider_factory,
+)
 from bot.llm.health import HealthTracker
-from bot.llm.openai_provider import OpenAIProvider, OpenAISettings
+from bot.llm.keys import install_redaction
 from bot.llm.prompts import PromptRegistry
 from bot.llm.router import LLMRouter
-from bot.llm.types import LLMProvider
 from bot.speech.audio import AudioLimits
 from bot.speech.stt import OpenAITranscriber, SpeechToText, WhisperSTT
 from bot.speech.tts import TextToSpeech, build_tts
 from storage.db import Database
-from storage.llm_usage import SqliteBudget, SqliteUsageSink
+from storage.llm_usage import SqliteBudget, SqliteGuildKeys, SqliteUsageSink, SqliteUsageTotals
 from storage.sessions import SqliteSessionStore
 
 log = logging.getLogger(__name__)
@@ -55,33 +59,59 @@ def build_speech(settings: Settings) -> tuple[SpeechToText, TextToSpeech, AudioL
     return stt, tts, limits
 
 
-def build_evaluator(settings: Settings, db: Database, rubric: Rubric) -> Evaluator:
-    """Return the LLM evaluator when a model key is set, else the offline rubric."""
+@dataclass(frozen=True, slots=True)
+class LLMServices:
+    """The evaluator the engine uses and the per-server routing the admin commands manage."""
+
+    evaluator: Evaluator
+    routing: GuildRouting
+
+
+def build_llm_services(settings: Settings, db: Database, rubric: Rubric) -> LLMServices:
+    """Build the bot's router, per-server routing and the evaluator (offline when neither)."""
     llm = settings.llm
-    timeouts = CallTimeouts(total_s=llm.llm_timeout_seconds)
-    providers: list[LLMProvider] = []
-    if llm.openai_key:
-        providers.append(
-            OpenAIProvider(
-                OpenAISettings(api_key=llm.openai_key, model=llm.openai_model, timeouts=timeouts)
-            )
-        )
-    if llm.anthropic_key:
-        providers.append(
-            AnthropicProvider(
-                AnthropicSettings(
-                    api_key=llm.anthropic_key, model=llm.anthropic_model, timeouts=timeouts
-                )
-            )
-        )
-    if not providers:
-        log.info("No model key configured: using the offline coach")
-        return OfflineEvaluator(rubric)
-    log.info("LLM coaching with %s", ", ".join(p.name for p in providers))
-    router = LLMRouter(providers, health=HealthTracker(), usage_sink=SqliteUsageSink(db))
-    registry = PromptRegistry.load(settings.interview.prompts_path / "llm")
+    sink = SqliteUsageSink(db)
+    factory = provider_factory(llm)
+    providers = [
+        factory(name, key)
+        for name, key in ((OPENAI, llm.openai_key), (ANTHROPIC, llm.anthropic_key))
+        if key
+    ]
+    global_router = (
+        LLMRouter(providers, health=HealthTracker(), usage_sink=sink) if providers else None
+    )
+    vault = master_vault(llm.master_key)
+    if vault is not None:
+        # Mask every server key the vault sees in whatever the configured handlers print.
+        install_redaction(vault.redactor)
     budget = SqliteBudget(db, llm.llm_daily_token_budget)
-    return LLMEvaluator(router, registry, rubric, budget=budget)
+    if vault is None:
+        log.info("MOCKINGBIRD_MASTER_KEY is not set: servers cannot bring their own model keys")
+    # The key store is wired even without a vault so an admin can still delete a stored key.
+    routing = GuildRouting(
+        SqliteGuildKeys(db),
+        vault,
+        factory,
+        global_router=global_router,
+        usage_sink=sink,
+        budget=budget,
+        usage=SqliteUsageTotals(db),
+    )
+    evaluator: Evaluator
+    if global_router is None and vault is None:
+        log.info("No model key and no master key configured: using the offline coach")
+        evaluator = OfflineEvaluator(rubric)
+    else:
+        if global_router is not None:
+            log.info("LLM coaching with %s", ", ".join(global_router.provider_names))
+        registry = PromptRegistry.load(settings.interview.prompts_path / "llm")
+        evaluator = LLMEvaluator(routing, registry, rubric, budget=budget)
+    return LLMServices(evaluator, routing)
+
+
+def build_evaluator(settings: Settings, db: Database, rubric: Rubric) -> Evaluator:
+    """Return the evaluator alone, for terminal commands that serve no server."""
+    return build_llm_services(settings, db, rubric).evaluator
 
 
 @dataclass
@@ -96,9 +126,11 @@ class Services:
     stt: SpeechToText
     tts: TextToSpeech
     audio_limits: AudioLimits
+    routing: GuildRouting
 
     async def close(self) -> None:
-        """Release the database."""
+        """Close per-server model clients, then the database."""
+        await self.routing.aclose()
         await self.db.close()
 
 
@@ -114,7 +146,8 @@ async def build_services(
     cutoff = datetime.now(UTC) - timedelta(days=settings.storage.retention_days)
     if pruned := await store.prune(cutoff):
         log.info("Deleted %d sessions older than %d days", pruned, settings.storage.retention_days)
-    engine = InterviewEngine(store, bank, build_evaluator(settings, db, rubric), clock)
+    llm = build_llm_services(settings, db, rubric)
+    engine = InterviewEngine(store, bank, llm.evaluator, clock)
     stt, tts, limits = build_speech(settings)
     return Services(
         settings=settings,
@@ -125,4 +158,5 @@ async def build_services(
         stt=stt,
         tts=tts,
         audio_limits=limits,
+        routing=llm.routing,
     )

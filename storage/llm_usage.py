@@ -71,6 +71,30 @@ class SqliteUsageSink:
             )
 
 
+class SqliteUsageTotals:
+    """Token totals read back from ``llm_calls`` (e.g. what a server's own key used today)."""
+
+    def __init__(self, db: Database, *, today: Today = _utc_today) -> None:
+        self._db = db
+        self._today = today
+
+    async def tokens_today(self, label: str) -> int:
+        """Return input plus output tokens recorded under ``label`` on the current UTC day."""
+        return await self.tokens_on(label, self._today())
+
+    async def tokens_on(self, label: str, day: date) -> int:
+        """Return input plus output tokens recorded under ``label`` on ``day`` (UTC)."""
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        end = datetime.fromordinal(day.toordinal() + 1).replace(tzinfo=UTC)
+        async with self._db.conn.execute(
+            "SELECT COALESCE(SUM(input_tokens + output_tokens), 0) FROM llm_calls"
+            " WHERE key = ? AND started_at >= ? AND started_at < ?",
+            (label, start.isoformat(), end.isoformat()),
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row is not None else 0
+
+
 class SqliteBudget:
     """A per-server daily token allowance (the evaluator's BudgetPort) on SQLite."""
 
@@ -187,6 +211,7 @@ class PromptStats:
 
     prompt_id: str
     prompt_version: str
+    language: str
     calls: int
     ok_calls: int
     ok_ratio: float
@@ -211,7 +236,7 @@ def _p95(values: list[float]) -> float | None:
 async def prompt_stats(
     db: Database, prompt_id: str | None = None, *, language: str | None = None
 ) -> list[PromptStats]:
-    """Compare prompt versions over every recorded call (latency and ttft over good calls)."""
+    """Compare prompt versions per prompt and language (latency and ttft over good calls)."""
     where: list[str] = []
     params: list[str] = []
     if prompt_id is not None:
@@ -222,27 +247,32 @@ async def prompt_stats(
         params.append(language)
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     async with db.conn.execute(
-        "SELECT prompt_id, prompt_version, ok, latency_ms, ttft_ms, input_tokens,"
+        "SELECT prompt_id, prompt_version, language, ok, latency_ms, ttft_ms, input_tokens,"
         f" output_tokens, cost_usd FROM llm_calls{clause}",
         params,
     ) as cur:
         rows = await cur.fetchall()
-    groups: dict[tuple[str, str], list[tuple[int, float, float | None, int, int, float]]] = {}
+    Group = tuple[str, str, str]
+    groups: dict[Group, list[tuple[int, float, float | None, int, int, float]]] = {}
     for r in rows:
-        groups.setdefault((str(r[0]), str(r[1])), []).append(
-            (int(r[2]), float(r[3]), r[4], int(r[5]), int(r[6]), float(r[7]))
+        groups.setdefault((str(r[0]), str(r[1]), str(r[2])), []).append(
+            (int(r[3]), float(r[4]), r[5], int(r[6]), int(r[7]), float(r[8]))
         )
     scores = await _scores(db, prompt_id, language)
     out: list[PromptStats] = []
-    for (pid, version), calls in sorted(groups.items()):
+    # Sorted so versions of one prompt and language sit next to each other in a table.
+    for (pid, version, lang), calls in sorted(
+        groups.items(), key=lambda g: (g[0][0], g[0][2], g[0][1])
+    ):
         good = [c for c in calls if c[0]]
         latencies = [c[1] for c in good]
         ttfts = [float(c[2]) for c in good if c[2] is not None]
-        graded, mean_score = scores.get((pid, version), (0, None))
+        graded, mean_score = scores.get((pid, version, lang), (0, None))
         out.append(
             PromptStats(
                 prompt_id=pid,
                 prompt_version=version,
+                language=lang,
                 calls=len(calls),
                 ok_calls=len(good),
                 ok_ratio=len(good) / len(calls),
@@ -261,12 +291,13 @@ async def prompt_stats(
 
 async def _scores(
     db: Database, prompt_id: str | None, language: str | None
-) -> dict[tuple[str, str], tuple[int, float | None]]:
-    """Return (count, mean score) of model-graded turns per prompt version."""
+) -> dict[tuple[str, str, str], tuple[int, float | None]]:
+    """Return (count, mean score) of model-graded turns per prompt version and language."""
     # The evaluator stores prompt_id/prompt_version in the turn's extra JSON.
     sql = (
         "SELECT json_extract(extra, '$.prompt_id') AS pid,"
         " json_extract(extra, '$.prompt_version') AS ver,"
+        " COALESCE(json_extract(extra, '$.prompt_language'), '') AS lang,"
         " COUNT(*), AVG(score) FROM turns"
         " WHERE source = 'llm' AND score IS NOT NULL AND json_valid(extra)"
         " AND json_extract(extra, '$.prompt_id') IS NOT NULL"
@@ -278,9 +309,10 @@ async def _scores(
     if language is not None:
         sql += " AND json_extract(extra, '$.prompt_language') = ?"
         params.append(language)
-    sql += " GROUP BY pid, ver"
+    sql += " GROUP BY pid, ver, lang"
     async with db.conn.execute(sql, params) as cur:
         rows = await cur.fetchall()
     return {
-        (str(r[0]), str(r[1])): (int(r[2]), float(r[3]) if r[3] is not None else None) for r in rows
+        (str(r[0]), str(r[1]), str(r[2])): (int(r[3]), float(r[4]) if r[4] is not None else None)
+        for r in rows
     }

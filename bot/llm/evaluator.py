@@ -4,7 +4,12 @@ The rubric always runs first. The model's reply streams section by section (each
 section can be shown at once through ``on_section``), is validated, and is merged with the
 rubric so every quote is a real slice of the answer and the score stays near the rubric's.
 If no provider answers, the stream breaks, the reply is malformed or the server's token
-budget is spent, the offline evaluation is returned with a note saying why.
+budget is spent, the offline evaluation is returned with a note saying why. When no key
+serves the server at all (no bot key, no key of its own), the offline evaluation is
+returned as it is: that is the normal offline mode, not a failure.
+
+The router comes from a ``RouteResolver`` (``bot.llm.guild_routing``): a server's own keys,
+else the bot's. The daily token budget is checked and charged only on the bot's keys.
 
 Per-call details the Evaluator port has no room for (guild, A/B key, a section callback for
 this one reply) travel in a context variable: ``with llm_scope(guild_id=..., key=...):``.
@@ -18,6 +23,7 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.coaching.answer import Answer
@@ -26,6 +32,7 @@ from bot.coaching.models import Evaluation
 from bot.coaching.rubric import Rubric
 from bot.interview.models import Language, Level, Question, Turn, TurnStatus
 from bot.llm.feedback_parse import parse_feedback
+from bot.llm.guild_routing import Route, RouteResolver, StaticRoutes
 from bot.llm.json_stream import MalformedReply, Section, SectionStreamParser, parse_sections
 from bot.llm.prompts import PromptRegistry, PromptTemplate
 from bot.llm.router import LLMRouter
@@ -58,11 +65,35 @@ _NOTES: dict[str, dict[Language, str]] = {
     },
     "budget": {
         Language.EN: "This server has used today's AI coaching budget, so this is the offline "
-        "rubric's feedback. The budget resets tomorrow (UTC).",
-        Language.KO: "이 서버의 오늘 AI 코칭 사용량이 모두 소진되어 오프라인 채점 결과를 "
-        "보여 드립니다. 사용량은 내일(UTC) 초기화됩니다.",
+        "coach's feedback (your answer is saved). The budget resets at midnight UTC, "
+        "in {wait}.",
+        Language.KO: "이 서버의 오늘 AI 코칭 사용량이 모두 소진되어 오프라인 코치의 피드백을 "
+        "보여 드립니다(답변은 저장되었습니다). 사용량은 UTC 자정, {wait} 후에 초기화됩니다.",
     },
 }
+
+Now = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def next_reset(now: datetime) -> datetime:
+    """Return the next UTC midnight after ``now``, when daily budgets start again."""
+    day = now.astimezone(UTC).date() + timedelta(days=1)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def format_wait(delta: timedelta, language: Language) -> str:
+    """Render a wait such as "3 h 12 min" (rounded up to the minute, at least 1 min)."""
+    minutes = max(1, -(-int(delta.total_seconds()) // 60))
+    hours, mins = divmod(minutes, 60)
+    if language is Language.KO:
+        parts = ([f"{hours}시간"] if hours else []) + ([f"{mins}분"] if mins else [])
+    else:
+        parts = ([f"{hours} h"] if hours else []) + ([f"{mins} min"] if mins else [])
+    return " ".join(parts)
 
 
 class BudgetPort(Protocol):
@@ -172,17 +203,12 @@ def _ab_key(scope: LLMScope, question: Question, answer_text: str) -> str:
     return f"{question.id}:{digest}"
 
 
-def _usage_label(guild_id: int | None) -> str | None:
-    """Return the label recorded with each call (never a secret)."""
-    return f"guild:{guild_id}" if guild_id is not None else None
-
-
 class LLMEvaluator:
     """Grade with the rubric, then with a model; merge the two or degrade to the rubric."""
 
     def __init__(
         self,
-        router: LLMRouter,
+        router: LLMRouter | RouteResolver | None,
         registry: PromptRegistry,
         rubric: Rubric,
         *,
@@ -190,8 +216,13 @@ class LLMEvaluator:
         budget: BudgetPort | None = None,
         temperature: float = 0.2,
         follow_up_temperature: float = 0.7,
+        now: Now = _utc_now,
     ) -> None:
-        self._router = router
+        # A bare router (or None) serves every server alike.
+        self._routes: RouteResolver = (
+            StaticRoutes(router) if router is None or isinstance(router, LLMRouter) else router
+        )
+        self._now = now
         self._registry = registry
         self._rubric = rubric
         self._on_section = on_section
@@ -218,8 +249,29 @@ class LLMEvaluator:
         scope = current_scope()
         guild = guild_id if guild_id is not None else scope.guild_id
         callback = on_section or scope.on_section or self._on_section
-        if not await self._allowed(guild):
-            return self._degraded(offline, language, "budget")
+        async with self._routes.use(guild) as route:
+            return await self._evaluate_on(
+                route, offline, answer, question, level, language, context, scope, callback
+            )
+
+    async def _evaluate_on(
+        self,
+        route: Route,
+        offline: Evaluation,
+        answer: Answer,
+        question: Question,
+        level: Level,
+        language: Language,
+        context: Sequence[Turn],
+        scope: LLMScope,
+        callback: SectionCallback | None,
+    ) -> Evaluation:
+        """Grade on one route; degrade to ``offline`` when the model cannot be used."""
+        if route.router is None:
+            return offline
+        guild = route.guild_id
+        if route.metered and not await self._allowed(guild):
+            return self._budget_exhausted(offline, language)
         try:
             template = self._registry.choose(
                 EVALUATE_PROMPT, language.value, _ab_key(scope, question, answer.text)
@@ -237,7 +289,7 @@ class LLMEvaluator:
             return self._degraded(offline, language, "unavailable", "prompt")
         request = replace(request, temperature=self._temperature)
         parser = SectionStreamParser(template.sections)
-        call = self._router.stream(request, key=_usage_label(guild))
+        call = route.router.stream(request, key=route.usage_label)
         result: LLMResult | None = None
         broken: MalformedReply | None = None
         try:
@@ -269,7 +321,7 @@ class LLMEvaluator:
             log.debug("evaluation reply problem: %s", exc)
             return self._degraded(offline, language, "unavailable", "malformed")
         finally:
-            if result is not None:
+            if result is not None and route.metered:
                 await self._spend(guild, result)
         merged = merge(answer.text, offline, feedback)
         extra = dict(merged.evaluation.extra)
@@ -300,7 +352,26 @@ class LLMEvaluator:
             return None
         scope = current_scope()
         guild = guild_id if guild_id is not None else scope.guild_id
-        if not await self._allowed(guild):
+        async with self._routes.use(guild) as route:
+            return await self._follow_up_on(
+                route, answer, question, level, language, context, scope
+            )
+
+    async def _follow_up_on(
+        self,
+        route: Route,
+        answer: Answer,
+        question: Question,
+        level: Level,
+        language: Language,
+        context: Sequence[Turn],
+        scope: LLMScope,
+    ) -> str | None:
+        """Ask one route for a follow-up; None when there is no model or it fails."""
+        if route.router is None:
+            return None
+        guild = route.guild_id
+        if route.metered and not await self._allowed(guild):
             return None
         previous = [
             t.prompt.strip() for t in context if t.is_follow_up and t.question_id == question.id
@@ -318,13 +389,13 @@ class LLMEvaluator:
                 previous_follow_ups="\n".join(previous),
             )
             request = replace(request, temperature=self._follow_up_temperature)
-            result = await self._router.complete(request, key=_usage_label(guild))
+            result = await route.router.complete(request, key=route.usage_label)
             sections = parse_sections(result.text, ("follow_up",))
         except LLMError as exc:
             log.warning("model follow-up unavailable (%s)", type(exc).__name__)
             return None
         finally:
-            if result is not None:
+            if result is not None and route.metered:
                 await self._spend(guild, result)
         value = sections.get("follow_up")
         if not isinstance(value, str):
@@ -377,17 +448,29 @@ class LLMEvaluator:
             "llm_failed": False,
         }
 
+    def _budget_exhausted(self, offline: Evaluation, language: Language) -> Evaluation:
+        """Return the rubric's evaluation with a note saying when the budget resets."""
+        now = self._now()
+        reset = next_reset(now)
+        notes = _NOTES["budget"]
+        note = notes.get(language, notes[Language.EN])
+        extra = dict(offline.extra)
+        extra["note"] = note.format(wait=format_wait(reset - now, language))
+        extra["budget_exhausted"] = True
+        # Kept for readers written before the cog learnt "budget_exhausted".
+        extra["llm_budget_exhausted"] = True
+        # The cog can render this as a Discord timestamp in the reader's own time zone.
+        extra["budget_resets_at"] = reset.isoformat()
+        return replace(offline, extra=extra)
+
     @staticmethod
     def _degraded(
         offline: Evaluation, language: Language, reason: str, error: str | None = None
     ) -> Evaluation:
-        """Return the rubric's evaluation annotated with why the model was not used."""
+        """Return the rubric's evaluation annotated with why the model failed."""
         extra = dict(offline.extra)
         notes = _NOTES[reason]
         extra["note"] = notes.get(language, notes[Language.EN])
-        if reason == "budget":
-            extra["llm_budget_exhausted"] = True
-        else:
-            extra["llm_failed"] = True
-            extra["llm_error"] = error or reason
+        extra["llm_failed"] = True
+        extra["llm_error"] = error or reason
         return replace(offline, extra=extra)

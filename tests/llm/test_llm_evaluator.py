@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from bot.coaching.models import Dimension, Evaluation, Severity
 from bot.coaching.rubric import Rubric
 from bot.interview.models import Kind, Language, Level, Question, Turn, TurnStatus
 from bot.llm import LLMRouter, PromptRegistry, RetryPolicy
-from bot.llm.evaluator import LLMEvaluator, format_context, llm_scope
+from bot.llm.evaluator import LLMEvaluator, format_context, format_wait, llm_scope, next_reset
 from bot.llm.feedback_parse import FeedbackFormatError, parse_feedback
 from storage.db import Database
 from storage.llm_usage import SqliteBudget, SqliteUsageSink
@@ -425,12 +426,24 @@ async def test_exhausted_budget_skips_the_model(
 ) -> None:
     budget = SqliteBudget(db, daily_tokens=1000)
     await budget.spend(7, 1000)
-    evaluator = LLMEvaluator(router, registry, rubric, budget=budget)
+    now = datetime(2026, 11, 23, 20, 47, 30, tzinfo=UTC)
+    evaluator = LLMEvaluator(router, registry, rubric, budget=budget, now=lambda: now)
     fake_llm.openai.default = Behaviour(text=scripted(reply()))
     ev = await evaluator.evaluate(Answer(STORY), BEHAVIORAL, Level.MID, Language.EN, [], guild_id=7)
-    assert ev.source == "offline"
-    assert ev.extra["llm_budget_exhausted"] is True
+    offline = rubric.evaluate(Answer(STORY), BEHAVIORAL, Level.MID, Language.EN)
+    assert ev.source == "offline" and ev.findings == offline.findings
+    assert ev.extra["budget_exhausted"] is True and ev.extra["llm_budget_exhausted"] is True
+    assert "llm_failed" not in ev.extra
     assert "budget" in ev.extra["note"]
+    assert "midnight UTC, in 3 h 13 min" in ev.extra["note"]
+    assert ev.extra["budget_resets_at"] == "2026-11-24T00:00:00+00:00"
+    assert fake_llm.requests == []
+    ko = await evaluator.evaluate(Answer(STORY), BEHAVIORAL, Level.MID, Language.KO, [], guild_id=7)
+    assert "3시간 13분" in ko.extra["note"] and "자정" in ko.extra["note"]
+    assert (
+        await evaluator.follow_up(Answer(STORY), BEHAVIORAL, Level.MID, Language.EN, [], guild_id=7)
+        is None
+    )
     assert fake_llm.requests == []
     # Another server still has its allowance, and the call is charged to it.
     other = await evaluator.evaluate(
@@ -591,3 +604,18 @@ def test_context_is_empty_for_the_first_question() -> None:
     assert format_context([]) == ""
     asked = Turn(index=0, question_id="q", prompt="Only asked", level=Level.MID)
     assert format_context([asked]) == ""
+
+
+def test_budget_reset_is_the_next_utc_midnight_and_waits_read_well() -> None:
+    seoul = timezone(timedelta(hours=9))
+    # 08:00 in Seoul on the 24th is still the 23rd in UTC.
+    assert next_reset(datetime(2026, 11, 24, 8, 0, tzinfo=seoul)) == datetime(
+        2026, 11, 24, tzinfo=UTC
+    )
+    assert next_reset(datetime(2026, 12, 31, 23, 59, tzinfo=UTC)) == datetime(
+        2027, 1, 1, tzinfo=UTC
+    )
+    assert format_wait(timedelta(hours=3, minutes=12), Language.EN) == "3 h 12 min"
+    assert format_wait(timedelta(seconds=61), Language.EN) == "2 min"
+    assert format_wait(timedelta(seconds=5), Language.EN) == "1 min"
+    assert format_wait(timedelta(hours=2), Language.KO) == "2시간"

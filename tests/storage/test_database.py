@@ -21,6 +21,7 @@ from storage.sessions import SqliteSessionStore
 from tests.interview.test_engine import ScriptedEvaluator, make_bank
 
 ROOT = Path(__file__).resolve().parents[2]
+MIGRATIONS = ROOT / "storage" / "migrations"
 
 
 async def test_open_sets_wal_foreign_keys_and_migrates_once(tmp_path: Path) -> None:
@@ -35,7 +36,10 @@ async def test_open_sets_wal_foreign_keys_and_migrates_once(tmp_path: Path) -> N
     with sqlite3.connect(path) as raw:
         versions = [r[0] for r in raw.execute("SELECT version FROM schema_migrations")]
         tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert versions == [1, 2]
+    on_disk = sorted(
+        int(f.name.split("_", 1)[0]) for f in MIGRATIONS.glob("[0-9][0-9][0-9][0-9]_*.sql")
+    )
+    assert versions == on_disk and on_disk[:2] == [1, 2]
     assert {"users", "guilds", "sessions", "turns", "findings"} <= tables
 
 

@@ -5,14 +5,21 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.llm import KeyVault, UsageRecord
+from bot.llm import KeyVault, KeyVaultError, UsageRecord
 from storage.db import Database
-from storage.llm_usage import SqliteBudget, SqliteGuildKeys, SqliteUsageSink, prompt_stats
+from storage.llm_usage import (
+    SqliteBudget,
+    SqliteGuildKeys,
+    SqliteUsageSink,
+    SqliteUsageTotals,
+    prompt_stats,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +42,12 @@ def usage(
     tokens: tuple[int, int] = (100, 50),
     cost: float = 0.001,
     key: str | None = None,
+    language: str = "en",
 ) -> UsageRecord:
     return UsageRecord(
         prompt_id="evaluate",
         prompt_version=version,
-        language="en",
+        language=language,
         provider="openai",
         model="gpt-test",
         ok=ok,
@@ -119,6 +127,8 @@ async def test_guild_keys_store_ciphertext_only(db: Database) -> None:
     stored = await keys.load(5, "openai")
     assert stored is not None and secret not in stored
     assert vault.decrypt(stored) == secret
+    with pytest.raises(KeyVaultError):
+        KeyVault(KeyVault.generate_master_key()).decrypt(stored)
     async with db.conn.execute("SELECT group_concat(ciphertext) FROM guild_llm_keys") as cur:
         row = await cur.fetchone()
     assert row is not None and secret not in row[0]
@@ -138,7 +148,9 @@ async def test_deleting_a_guild_deletes_its_keys(db: Database) -> None:
     assert await keys.load_all(6) == {}
 
 
-async def _graded_turn(db: Database, version: str, score: int, idx: int) -> None:
+async def _graded_turn(
+    db: Database, version: str, score: int, idx: int, language: str = "en"
+) -> None:
     now = datetime.now(UTC).isoformat()
     async with db.transaction() as conn:
         await conn.execute("INSERT OR IGNORE INTO users (id, created_at) VALUES (1, ?)", (now,))
@@ -148,7 +160,7 @@ async def _graded_turn(db: Database, version: str, score: int, idx: int) -> None
             " VALUES (1, 1, 'behavioral', 'mid', 'mid', 5, 'en', 'active', ?, ?)",
             (now, now),
         )
-        extra = {"prompt_id": "evaluate", "prompt_version": version, "prompt_language": "en"}
+        extra = {"prompt_id": "evaluate", "prompt_version": version, "prompt_language": language}
         await conn.execute(
             "INSERT INTO turns (session_id, idx, question_id, prompt, level, status, score,"
             " source, extra, created_at, updated_at)"
@@ -185,3 +197,42 @@ async def test_prompt_stats_compares_two_versions(db: Database) -> None:
     assert await prompt_stats(db, "follow_up") == []
     assert len(await prompt_stats(db, language="en")) == 2
     assert await prompt_stats(db, language="ko") == []
+
+
+async def test_prompt_stats_keep_languages_apart(db: Database) -> None:
+    sink = SqliteUsageSink(db)
+    await sink.record(usage("v1", latency=100.0, language="en"))
+    await sink.record(usage("v1", latency=300.0, language="ko"))
+    await sink.record(usage("v1", latency=500.0, language="ko"))
+    await sink.record(usage("v2", latency=200.0, language="en"))
+    await _graded_turn(db, "v1", 50, 0, language="en")
+    await _graded_turn(db, "v1", 90, 1, language="ko")
+
+    rows = await prompt_stats(db)
+    assert [(r.language, r.prompt_version, r.calls) for r in rows] == [
+        ("en", "v1", 1),
+        ("en", "v2", 1),
+        ("ko", "v1", 2),
+    ]
+    en_v1, _, ko_v1 = rows
+    assert ko_v1.mean_latency_ms == pytest.approx(400.0)
+    assert en_v1.mean_score == pytest.approx(50.0)
+    assert ko_v1.mean_score == pytest.approx(90.0)
+    (only_ko,) = await prompt_stats(db, language="ko")
+    assert only_ko.graded_answers == 1
+
+
+async def test_usage_totals_sum_one_label_on_one_utc_day(db: Database) -> None:
+    sink = SqliteUsageSink(db)
+    await sink.record(usage("v1", key="guild:9:own", tokens=(100, 50)))
+    await sink.record(usage("v2", key="guild:9:own", tokens=(30, 20)))
+    await sink.record(usage("v1", key="guild:9", tokens=(1000, 500)))
+    late = replace(
+        usage("v1", key="guild:9:own"), started_at=datetime(2026, 11, 3, 0, 0, tzinfo=UTC)
+    )
+    await sink.record(late)
+    totals = SqliteUsageTotals(db, today=lambda: date(2026, 11, 2))
+    assert await totals.tokens_today("guild:9:own") == 200
+    assert await totals.tokens_on("guild:9", date(2026, 11, 2)) == 1500
+    assert await totals.tokens_on("guild:9:own", date(2026, 11, 3)) == 150
+    assert await totals.tokens_today("guild:10:own") == 0

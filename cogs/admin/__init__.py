@@ -1,0 +1,5 @@
+"""The `/admin` command group: per-server model keys and model status."""
+
+from cogs.admin.cog import AdminCog
+
+__all__ = ["AdminCog"]
