@@ -29,6 +29,7 @@ app_permissions, member_permissions)`, `click(message, custom_id=None, *, label,
 component_type, values)`, `submit_modal(custom_id, values, *, user, labels)`,
 `message(content, *, user, channel_id, attachments, flags, reply_to)`,
 `voice_message(audio, *, duration_secs, user, channel_id)`, `delete_thread(thread_id)`,
+`add_voice_channel(name)`, `join_voice(user, channel_id)`, `leave_voice(user)` (VOICE_STATE_UPDATE),
 `dispatch(event, raw)`, `settle()`; each dispatch waits until every task py-cord spawned is done.
 `h.guild`, `h.channel` are py-cord objects; `h.guild_id`, `h.channel_id`, `h.alice`, `h.bob`
 are raw. `h.errors` (listener exceptions, fail the block unless cleared) and

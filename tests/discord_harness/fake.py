@@ -32,6 +32,8 @@ from .world import (
     text_channel_object,
     thread_object,
     user_object,
+    voice_channel_object,
+    voice_state_object,
 )
 
 log = logging.getLogger(__name__)
@@ -280,6 +282,38 @@ class FakeDiscord:
         self.channel_messages[int(channel["id"])] = []
         guild["channels"].append(channel)
         return channel
+
+    def add_voice_channel(
+        self, guild_id: int, name: str, *, permission_overwrites: list[Json] | None = None
+    ) -> Json:
+        """Create a voice channel in a guild and return it."""
+        guild = self.guilds[guild_id]
+        channel = voice_channel_object(
+            self.ids.next(),
+            guild_id,
+            name,
+            position=len(guild["channels"]),
+            permission_overwrites=permission_overwrites,
+        )
+        self.channels[int(channel["id"])] = channel
+        self.channel_messages[int(channel["id"])] = []
+        guild["channels"].append(channel)
+        return channel
+
+    def set_voice_state(self, guild_id: int, user: Json, channel_id: int | None) -> Json:
+        """Move a member into a voice channel (None: out of voice); return the dispatch payload."""
+        guild = self.guilds[guild_id]
+        states: list[Json] = guild.setdefault("voice_states", [])
+        states[:] = [v for v in states if v["user_id"] != user["id"]]
+        state = voice_state_object(
+            guild_id,
+            channel_id,
+            self.member(guild_id, int(user["id"])),
+            session_id=f"voice-session-{user['id']}",
+        )
+        if channel_id is not None:
+            states.append(state)
+        return state
 
     def add_thread(
         self,

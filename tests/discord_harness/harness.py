@@ -309,6 +309,28 @@ class Harness:
             flags=8192,
         )
 
+    async def add_voice_channel(
+        self, name: str, *, permission_overwrites: list[Json] | None = None
+    ) -> int:
+        """Create a voice channel in the harness guild, tell the bot (CHANNEL_CREATE); return id."""
+        channel = self.fake.add_voice_channel(
+            self.guild_id, name, permission_overwrites=permission_overwrites
+        )
+        await self.dispatch("CHANNEL_CREATE", dict(channel))
+        return int(channel["id"])
+
+    async def join_voice(self, user: Json, channel_id: int) -> Json:
+        """Put a user (or the bot user) in a voice channel and send VOICE_STATE_UPDATE."""
+        payload = self.fake.set_voice_state(self.guild_id, user, channel_id)
+        await self.dispatch("VOICE_STATE_UPDATE", payload)
+        return payload
+
+    async def leave_voice(self, user: Json) -> Json:
+        """Take a user (or the bot user) out of voice and send VOICE_STATE_UPDATE."""
+        payload = self.fake.set_voice_state(self.guild_id, user, None)
+        await self.dispatch("VOICE_STATE_UPDATE", payload)
+        return payload
+
     async def delete_thread(self, thread_id: int) -> None:
         """Delete a thread in the world and send THREAD_DELETE to the bot."""
         thread = self.fake.channels[thread_id]

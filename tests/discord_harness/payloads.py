@@ -341,7 +341,10 @@ def guild_create(guild: Json, *, member_count: int | None = None) -> Json:
         "large": False,
         "unavailable": False,
         "member_count": member_count or len(members),
-        "voice_states": [],
+        "voice_states": [
+            {k: v for k, v in copy.deepcopy(vs).items() if k != "guild_id"}
+            for vs in guild.get("voice_states", [])
+        ],
         "members": copy.deepcopy(members),
         "channels": copy.deepcopy(guild["channels"]),
         "threads": copy.deepcopy(guild["threads"]),

@@ -17,6 +17,7 @@ ALL_PERMISSIONS = (1 << 51) - 1
 # Channel types used by the harness.
 GUILD_TEXT = 0
 DM = 1
+GUILD_VOICE = 2
 PUBLIC_THREAD = 11
 PRIVATE_THREAD = 12
 
@@ -121,6 +122,54 @@ def text_channel_object(channel_id: int, guild_id: int, name: str, *, position: 
         "nsfw": False,
         "default_auto_archive_duration": None,
         "default_thread_rate_limit_per_user": 0,
+    }
+
+
+def voice_channel_object(
+    channel_id: int,
+    guild_id: int,
+    name: str,
+    *,
+    position: int,
+    permission_overwrites: list[Json] | None = None,
+) -> Json:
+    """Build a GuildChannelResponse for a voice channel."""
+    return {
+        "id": str(channel_id),
+        "type": GUILD_VOICE,
+        "last_message_id": None,
+        "flags": 0,
+        "guild_id": str(guild_id),
+        "name": name,
+        "parent_id": None,
+        "rate_limit_per_user": 0,
+        "bitrate": 64000,
+        "user_limit": 0,
+        "rtc_region": None,
+        "video_quality_mode": 1,
+        "position": position,
+        "permission_overwrites": permission_overwrites or [],
+        "nsfw": False,
+    }
+
+
+def voice_state_object(
+    guild_id: int, channel_id: int | None, member: Json, *, session_id: str
+) -> Json:
+    """Build a VOICE_STATE_UPDATE payload (also the shape of GUILD_CREATE voice_states)."""
+    return {
+        "guild_id": str(guild_id),
+        "channel_id": str(channel_id) if channel_id is not None else None,
+        "user_id": member["user"]["id"],
+        "member": member,
+        "session_id": session_id,
+        "deaf": False,
+        "mute": False,
+        "self_deaf": False,
+        "self_mute": False,
+        "self_video": False,
+        "suppress": False,
+        "request_to_speak_timestamp": None,
     }
 
 

@@ -1,0 +1,89 @@
+"""Consent and peer-rating buttons; ids carry the action and the session or answer id."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import discord
+
+from bot.interview.rounds import Rating
+
+log = logging.getLogger(__name__)
+
+PREFIX = "mb"
+CONSENT = "vconsent"
+RATE = "vrate"
+
+RATING_LABELS = {
+    Rating.USEFUL: "Useful",
+    Rating.UNCLEAR: "Unclear",
+    Rating.STRONG: "Strong",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceAction:
+    """A parsed click on one of our voice buttons."""
+
+    action: str
+    target_id: int
+    rating: Rating | None = None
+
+
+def consent_id(voice_id: int) -> str:
+    """Return the custom id of a voice session's Consent button."""
+    return f"{PREFIX}:{CONSENT}:{voice_id}"
+
+
+def rating_id(answer_id: int, rating: Rating) -> str:
+    """Return the custom id of a peer-rating button."""
+    return f"{PREFIX}:{RATE}:{answer_id}:{rating.value}"
+
+
+def parse_voice_custom_id(value: str) -> VoiceAction | None:
+    """Return the action encoded in one of our voice custom ids, or None."""
+    parts = value.split(":")
+    if len(parts) < 3 or parts[0] != PREFIX:
+        return None
+    try:
+        target = int(parts[2])
+    except ValueError:
+        return None
+    if parts[1] == CONSENT and len(parts) == 3:
+        return VoiceAction(CONSENT, target)
+    if parts[1] == RATE and len(parts) == 4 and parts[3] in set(Rating):
+        return VoiceAction(RATE, target, Rating(parts[3]))
+    return None
+
+
+def _view(*buttons: discord.ui.Button[discord.ui.View]) -> discord.ui.View:
+    # Clicks are routed by the cog's interaction listener via custom_id, so the view
+    # needs no callbacks and keeps working after a restart.
+    view = discord.ui.View(timeout=None)
+    for button in buttons:
+        view.add_item(button)
+    return view
+
+
+def consent_view(voice_id: int) -> discord.ui.View:
+    """Return the Consent button of a voice session."""
+    return _view(
+        discord.ui.Button(
+            label="Consent",
+            style=discord.ButtonStyle.success,
+            custom_id=consent_id(voice_id),
+        )
+    )
+
+
+def rating_view(answer_id: int) -> discord.ui.View:
+    """Return the useful / unclear / strong buttons for one answer."""
+    return _view(
+        *(
+            discord.ui.Button(
+                label=label, style=discord.ButtonStyle.secondary, custom_id=rating_id(answer_id, r)
+            )
+            for r, label in RATING_LABELS.items()
+        )
+    )
