@@ -1,0 +1,205 @@
+"""Read and write voice replay captures: JSON lines of raw UDP payloads plus the session key.
+
+Line 1: ``{"mode": ..., "secret_key": "<64 hex>", "ssrc_users": {"<ssrc>": <user id>}}``;
+every other line: ``{"t": <ms since start>, "packet": "<hex of the UDP payload>"}``.
+A capture holds a transport key: treat the file as a secret and never log it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from bot.errors import CoachError
+from bot.voice.dave import DaveLayer
+from bot.voice.pipeline import DecoderFactory, ReceivePipeline
+from bot.voice.transport import KEY_LEN, SUPPORTED_MODES
+from bot.voice.types import AudioChunk, ReceiveStats
+
+log = logging.getLogger(__name__)
+
+
+class CaptureError(CoachError):
+    """A capture file cannot be read; ``user_message`` names the line."""
+
+    def __init__(self, path: Path, line: int, reason: str) -> None:
+        super().__init__(f"The voice capture {path.name} is broken at line {line}: {reason}.")
+        self.path = path
+        self.line = line
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureHeader:
+    """The first line of a capture: how to decrypt and whom each SSRC belongs to."""
+
+    mode: str
+    secret_key: bytes
+    ssrc_users: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Capture:
+    """An opened capture: its header and a one-shot iterator of (t ms, UDP payload)."""
+
+    path: Path
+    header: CaptureHeader
+    packets: Iterator[tuple[float, bytes]]
+
+
+def _parse_header(path: Path, text: str) -> CaptureHeader:
+    """Validate and return the header line."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CaptureError(path, 1, f"the header is not JSON ({exc.msg})") from exc
+    if not isinstance(data, dict):
+        raise CaptureError(path, 1, "the header must be a JSON object")
+    mode = data.get("mode")
+    if mode not in SUPPORTED_MODES:
+        raise CaptureError(path, 1, f"unsupported encryption mode {mode!r}")
+    raw_key = data.get("secret_key")
+    try:
+        key = bytes.fromhex(raw_key) if isinstance(raw_key, str) else b""
+    except ValueError:
+        key = b""
+    if len(key) != KEY_LEN:
+        raise CaptureError(path, 1, f"secret_key must be {KEY_LEN * 2} hex digits")
+    users = data.get("ssrc_users", {})
+    if not isinstance(users, dict):
+        raise CaptureError(path, 1, "ssrc_users must be an object")
+    try:
+        ssrc_users = {int(ssrc): int(uid) for ssrc, uid in users.items()}
+    except (TypeError, ValueError) as exc:
+        raise CaptureError(path, 1, "ssrc_users must map SSRC numbers to user ids") from exc
+    return CaptureHeader(mode=str(mode), secret_key=key, ssrc_users=ssrc_users)
+
+
+def _parse_packet(path: Path, number: int, text: str) -> tuple[float, bytes]:
+    """Validate and return one packet line."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CaptureError(path, number, f"not JSON ({exc.msg})") from exc
+    if not isinstance(data, dict):
+        raise CaptureError(path, number, "expected an object with t and packet")
+    t, packet = data.get("t"), data.get("packet")
+    if isinstance(t, bool) or not isinstance(t, int | float) or t < 0:
+        raise CaptureError(path, number, "t must be a non-negative number of milliseconds")
+    if not isinstance(packet, str):
+        raise CaptureError(path, number, "packet must be a hex string")
+    try:
+        return float(t), bytes.fromhex(packet)
+    except ValueError as exc:
+        raise CaptureError(path, number, "packet is not valid hex") from exc
+
+
+def _packet_lines(path: Path, handle: IO[str]) -> Iterator[tuple[float, bytes]]:
+    """Yield the packets after the header, closing the file at the end."""
+    with handle:
+        for number, line in enumerate(handle, start=2):
+            if line.strip():
+                yield _parse_packet(path, number, line)
+
+
+def read_capture(path: str | Path) -> Capture:
+    """Open a capture; the header is checked now, packet lines as they are iterated."""
+    path = Path(path)
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise CaptureError(path, 0, f"it cannot be opened ({exc.strerror})") from exc
+    try:
+        first = handle.readline()
+        if not first.strip():
+            raise CaptureError(path, 1, "the file is empty")
+        header = _parse_header(path, first)
+    except (CaptureError, UnicodeDecodeError) as exc:
+        handle.close()
+        if isinstance(exc, UnicodeDecodeError):
+            raise CaptureError(path, 1, "the file is not UTF-8 text") from exc
+        raise
+    return Capture(path=path, header=header, packets=_packet_lines(path, handle))
+
+
+class CaptureWriter:
+    """Append packets to a new capture file (for diagnostics recordings and tests)."""
+
+    def __init__(
+        self, path: str | Path, *, mode: str, secret_key: bytes, ssrc_users: dict[int, int]
+    ) -> None:
+        if mode not in SUPPORTED_MODES:
+            raise ValueError(f"unsupported mode {mode!r}")
+        if len(secret_key) != KEY_LEN:
+            raise ValueError("secret_key must be 32 bytes")
+        self.path = Path(path)
+        self._handle = self.path.open("w", encoding="utf-8")
+        header: dict[str, Any] = {
+            "mode": mode,
+            "secret_key": bytes(secret_key).hex(),
+            "ssrc_users": {str(s): u for s, u in sorted(ssrc_users.items())},
+        }
+        self._handle.write(json.dumps(header) + "\n")
+
+    def write(self, t_ms: float, packet: bytes) -> None:
+        """Append one packet received ``t_ms`` after the start."""
+        t: float | int = int(t_ms) if float(t_ms).is_integer() else round(t_ms, 3)
+        self._handle.write(json.dumps({"t": t, "packet": packet.hex()}) + "\n")
+
+    def close(self) -> None:
+        """Flush and close the file."""
+        self._handle.close()
+
+    def __enter__(self) -> CaptureWriter:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def write_capture(
+    path: str | Path,
+    *,
+    mode: str,
+    secret_key: bytes,
+    ssrc_users: dict[int, int],
+    packets: Iterable[tuple[float, bytes]],
+) -> Path:
+    """Write a whole capture file and return its path."""
+    with CaptureWriter(path, mode=mode, secret_key=secret_key, ssrc_users=ssrc_users) as writer:
+        for t_ms, packet in packets:
+            writer.write(t_ms, packet)
+    return Path(path)
+
+
+def replay_capture(
+    capture: Capture,
+    *,
+    on_audio: Callable[[AudioChunk], None],
+    decoder_factory: DecoderFactory,
+    accept_user: Callable[[int], bool] = lambda _user: True,
+    dave: DaveLayer | None = None,
+    jitter_depth: int = 3,
+) -> ReceiveStats:
+    """Feed a capture through a ReceivePipeline on its own timeline; return the counters."""
+    users = capture.header.ssrc_users
+    pipeline = ReceivePipeline(
+        capture.header.mode,
+        capture.header.secret_key,
+        ssrc_user=users.get,
+        dave=dave,
+        accept_user=accept_user,
+        on_audio=on_audio,
+        decoder_factory=decoder_factory,
+        jitter_depth=jitter_depth,
+        origin_ms=0.0,
+    )
+    for t_ms, packet in capture.packets:
+        pipeline.tick(t_ms)
+        pipeline.feed(packet, t_ms)
+    pipeline.flush()
+    return pipeline.stats
