@@ -4,23 +4,36 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from typing import TextIO
 
 from bot.coaching.answer import Answer
+from bot.coaching.models import Evaluation
 from bot.config import Settings
 from bot.errors import CoachError
-from bot.interview.engine import StartOptions
+from bot.interview.engine import InterviewEngine, StartOptions
 from bot.interview.events import (
     Event,
     FeedbackGiven,
     FollowUpAsked,
     LevelChanged,
     QuestionAsked,
+    RetryGraded,
+    RewindAsked,
     SessionEnded,
 )
 from bot.interview.models import Kind, Language, Level, Question
-from bot.presenters import dimensions_line, finding_line, summary_lines
+from bot.presenters import (
+    comparison_lines,
+    dimensions_line,
+    evaluation_note,
+    finding_line,
+    reevaluation_lines,
+    rewrite_blocks,
+    source_label,
+    summary_lines,
+)
 from bot.services import build_services
 from bot.speech.pipeline import transcribe_file, transcribe_for_cli
 
@@ -30,8 +43,10 @@ TERMINAL_USER = 0
 
 COMMANDS_HELP = (
     "(one answer per line; '@path/to/answer.wav' answers with a recording; "
-    "':skip', ':hint', ':finish' also work)"
+    "':skip', ':hint', ':finish' also work; ':rewind N' makes your next line a retry of "
+    "question N; ':reevaluate' re-grades answers the AI coach missed)"
 )
+REWIND = re.compile(r"^:rewind\s+(\S+)\s*$")
 
 
 def _write(out: TextIO, text: str = "") -> None:
@@ -50,18 +65,63 @@ def render_event(event: Event, out: TextIO) -> None:
     elif isinstance(event, LevelChanged):
         _write(out, f"\nDifficulty {event.old.value} -> {event.new.value}: {event.reason}")
     elif isinstance(event, FeedbackGiven):
-        ev = event.evaluation
-        _write(out, f"Score: {ev.score}/100 ({ev.source})")
-        _write(out, f"  {dimensions_line(ev)}")
-        for finding in ev.problems:
-            _write(out, f"  - {finding_line(finding)}")
-        _write(out, f"  Praise: {ev.coaching.praise}")
-        _write(out, f"  Fix: {ev.coaching.fix}")
-        _write(out, f"  Tip: {ev.coaching.tip}")
+        _write_evaluation(event.evaluation, out)
+    elif isinstance(event, RewindAsked):
+        first = event.turn.evaluation
+        _write(
+            out,
+            f"\nRewind Q{event.number} (attempt {event.attempts + 1}"
+            + (f"; first attempt {first.score}/100" if first is not None else "")
+            + f"): {event.turn.prompt}",
+        )
+        _write(out, "Your next line is the retry.")
+    elif isinstance(event, RetryGraded):
+        _write(out, f"\nRetry of Q{event.number} (attempt {event.attempt_number}):")
+        for line in comparison_lines(event.comparison):
+            _write(out, f"  {line}")
+        _write_evaluation(event.attempt.evaluation, out)
+        if event.pending is not None:
+            _write(out, f"\nBack to: {event.pending.prompt}")
     elif isinstance(event, SessionEnded):
         _write(out, "\n== Session summary ==")
         for line in summary_lines(event.summary):
             _write(out, line)
+
+
+def _write_evaluation(ev: Evaluation, out: TextIO) -> None:
+    """Write one evaluation: score and source, dimensions, evidence, coaching, rewrites."""
+    _write(out, f"Score: {ev.score}/100 ({ev.source}) - {source_label(ev)}")
+    note = evaluation_note(ev)
+    if note:
+        _write(out, f"  Note: {note}")
+    _write(out, f"  {dimensions_line(ev)}")
+    for finding in ev.problems:
+        _write(out, f"  - {finding_line(finding)}")
+    _write(out, f"  Praise: {ev.coaching.praise}")
+    _write(out, f"  Fix: {ev.coaching.fix}")
+    _write(out, f"  Tip: {ev.coaching.tip}")
+    for heading, text in rewrite_blocks(ev):
+        _write(out, f"  Rewrite - {heading}:")
+        for line in text.splitlines():
+            _write(out, f"    {line}")
+
+
+async def _command(line: str, engine: InterviewEngine, session_id: int, out: TextIO) -> bool:
+    """Run a ':rewind N' or ':reevaluate' line; return whether the line was one."""
+    match = REWIND.match(line)
+    if match:
+        try:
+            render_event(await engine.rewind(session_id, int(match.group(1))), out)
+        except ValueError:
+            _write(out, "Use ':rewind N' with the question number, for example ':rewind 1'.")
+        except CoachError as exc:
+            _write(out, exc.user_message)
+        return True
+    if line == ":reevaluate":
+        for text in reevaluation_lines(await engine.reevaluate(session_id)):
+            _write(out, text)
+        return True
+    return False
 
 
 async def rehearse(
@@ -103,6 +163,8 @@ async def rehearse(
                 continue
             elif line.strip() == ":finish":
                 events = await engine.finish(session.id)
+            elif await _command(line.strip(), engine, session.id, out):
+                continue
             else:
                 try:
                     if line.strip().startswith("@"):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.coaching.models import Dimension, Evaluation, Finding
-from bot.interview.events import Summary
+from bot.interview.events import Comparison, Reevaluation, Summary
 
 DIMENSION_LABELS = {
     Dimension.STRUCTURE: "Structure",
@@ -107,4 +109,121 @@ def summary_lines(summary: Summary) -> list[str]:
         )
     if summary.answered == 0:
         lines.append("No answers were graded in this session.")
+    return lines
+
+
+REWRITE_TITLES = {"minimal": "Minimal patch", "medium": "Medium rewrite", "ideal": "Ideal answer"}
+PROVIDER_NAMES = {"openai": "OpenAI", "anthropic": "Anthropic"}
+
+
+def source_label(evaluation: Evaluation) -> str:
+    """Return who graded: "Coached by <provider>" or "Offline coach" with the reason."""
+    if evaluation.source == "llm":
+        provider = str(evaluation.extra.get("provider") or "the AI coach")
+        return f"Coached by {PROVIDER_NAMES.get(provider, provider)}"
+    if evaluation.extra.get("llm_budget_exhausted"):
+        return "Offline coach (today's AI budget is used up)"
+    if evaluation.extra.get("llm_failed"):
+        return "Offline coach (the AI coach was unavailable)"
+    return "Offline coach"
+
+
+def evaluation_note(evaluation: Evaluation) -> str | None:
+    """Return the evaluator's note to the candidate (why the model was not used), if any."""
+    note = evaluation.extra.get("note")
+    return note if isinstance(note, str) and note.strip() else None
+
+
+def rewrites_of(evaluation: Evaluation) -> list[dict[str, Any]]:
+    """Return the model's rewrites stored with an evaluation (well-formed ones only)."""
+    raw = evaluation.extra.get("rewrites")
+    if not isinstance(raw, list):
+        return []
+    return [r for r in raw if isinstance(r, dict) and isinstance(r.get("text"), str)]
+
+
+def _rewrite_head(rewrite: dict[str, Any]) -> str:
+    title = REWRITE_TITLES.get(str(rewrite.get("style")), str(rewrite.get("style", "Rewrite")))
+    fixes = [rule_title(str(f)) for f in rewrite.get("fixes") or []]
+    parts = [title]
+    if fixes:
+        parts.append("fixes " + ", ".join(fixes))
+    score = rewrite.get("estimated_score")
+    if isinstance(score, int):
+        parts.append(f"est. {score}/100")
+    return " · ".join(parts)
+
+
+def rewrites_summary(evaluation: Evaluation) -> str | None:
+    """Return one line per rewrite (title, what it fixes, estimated score), or None."""
+    rewrites = rewrites_of(evaluation)
+    if not rewrites:
+        return None
+    return "\n".join(f"- {_rewrite_head(r)}" for r in rewrites)
+
+
+def rewrite_blocks(evaluation: Evaluation) -> list[tuple[str, str]]:
+    """Return (heading, text) for each rewrite, minimal patch first."""
+    return [(_rewrite_head(r), str(r["text"]).strip()) for r in rewrites_of(evaluation)]
+
+
+def _signed(delta: int) -> str:
+    return f"+{delta}" if delta > 0 else str(delta) if delta < 0 else "±0"
+
+
+def comparison_lines(comparison: Comparison) -> list[str]:
+    """Return the change between two evaluations: score, dimensions, fixed and new rules."""
+    before, after = comparison.before, comparison.after
+    lines = [f"Score {before.score} -> {after.score} ({_signed(comparison.score_delta)})"]
+    lines.extend(
+        f"  {DIMENSION_LABELS[d]}: {old} -> {new} ({_signed(new - old)})"
+        for d, (old, new) in comparison.dimensions.items()
+    )
+    if comparison.fixed:
+        lines.append("Fixed: " + ", ".join(f"{rule_title(r)} ({r})" for r in comparison.fixed))
+    if comparison.new:
+        lines.append(
+            "Newly triggered: " + ", ".join(f"{rule_title(r)} ({r})" for r in comparison.new)
+        )
+    if comparison.still:
+        lines.append("Still open: " + ", ".join(rule_title(r) for r in comparison.still))
+    if not (comparison.fixed or comparison.new or comparison.still):
+        lines.append("No rubric issues in either attempt.")
+    return lines
+
+
+REEVALUATE_STOPPED = {
+    "no_model": "No AI model key is configured on this bot, so answers can only be graded "
+    "offline. Ask the bot's host to set OPENAI_API_KEY or ANTHROPIC_API_KEY.",
+    "unavailable": "The AI coach is still unavailable. Your answers are saved; try again later.",
+    "budget": "This server has used today's AI coaching budget. It resets tomorrow (UTC); "
+    "try again then.",
+}
+
+
+def reevaluation_lines(result: Reevaluation) -> list[str]:
+    """Return what a re-evaluation changed, or why it changed nothing."""
+    if result.needed == 0:
+        if result.offline_only:
+            return [
+                "Nothing to re-grade: no answer here was missed by an AI coach outage. "
+                f"{result.offline_only} answer(s) were graded by the offline coach because no "
+                "AI model key was configured; only answers the AI coach could not grade while "
+                "it was down are re-graded."
+            ]
+        return [
+            "Nothing to re-grade: every graded answer in this interview already has the "
+            "AI coach's feedback."
+        ]
+    lines: list[str] = []
+    if result.regraded:
+        lines.append(f"Re-graded {len(result.regraded)} answer(s) with the AI coach:")
+        for item in result.regraded:
+            label = "follow-up of question" if item.turn.is_follow_up else "question"
+            lines.append(f"{label.capitalize()} {item.number}: {shorten(item.turn.prompt, 80)}")
+            lines.extend("  " + line for line in comparison_lines(item.comparison))
+    if result.stopped is not None:
+        lines.append(REEVALUATE_STOPPED.get(result.stopped, REEVALUATE_STOPPED["unavailable"]))
+        if result.remaining:
+            lines.append(f"{result.remaining} answer(s) still wait for the AI coach.")
     return lines

@@ -10,7 +10,16 @@ from typing import Any
 import aiosqlite
 
 from bot.coaching.models import Coaching, Dimension, Evaluation, Evidence, Finding, Severity
-from bot.interview.models import Kind, Language, Level, Session, SessionStatus, Turn, TurnStatus
+from bot.interview.models import (
+    Attempt,
+    Kind,
+    Language,
+    Level,
+    Session,
+    SessionStatus,
+    Turn,
+    TurnStatus,
+)
 from bot.interview.ports import SessionOverview
 from storage.db import Database
 
@@ -23,6 +32,71 @@ def _ts(value: datetime) -> str:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
+
+
+def evaluation_to_json(ev: Evaluation) -> str:
+    """Serialise a whole evaluation (findings and extras included) for an attempt row."""
+    return json.dumps(
+        {
+            "score": ev.score,
+            "dimensions": {d.value: v for d, v in ev.dimensions.items()},
+            "findings": [f.to_dict() for f in ev.findings],
+            "coaching": {
+                "praise": ev.coaching.praise,
+                "fix": ev.coaching.fix,
+                "tip": ev.coaching.tip,
+            },
+            "on_topic": ev.on_topic,
+            "source": ev.source,
+            "word_count": ev.word_count,
+            "extra": ev.extra,
+        },
+        ensure_ascii=False,
+    )
+
+
+def _finding_from_dict(data: dict[str, Any]) -> Finding:
+    ev = data.get("evidence") or {}
+    evidence = (
+        Evidence.missing()
+        if ev.get("absent", True)
+        else Evidence(
+            quote=ev.get("quote"),
+            start=ev.get("start"),
+            end=ev.get("end"),
+            start_ms=ev.get("start_ms"),
+            end_ms=ev.get("end_ms"),
+        )
+    )
+    return Finding(
+        rule_id=data["rule_id"],
+        dimension=Dimension(data["dimension"]),
+        severity=Severity(data["severity"]),
+        message=data["message"],
+        fix=data["fix"],
+        evidence=evidence,
+        positive=bool(data.get("positive", False)),
+    )
+
+
+def evaluation_from_json(raw: str) -> Evaluation:
+    """Rebuild an evaluation written by ``evaluation_to_json``."""
+    data = json.loads(raw)
+    coaching = data.get("coaching") or {}
+    return Evaluation(
+        score=int(data["score"]),
+        dimensions={Dimension(k): int(v) for k, v in data["dimensions"].items()},
+        findings=tuple(_finding_from_dict(f) for f in data.get("findings", [])),
+        coaching=Coaching(
+            praise=coaching.get("praise", ""),
+            fix=coaching.get("fix", ""),
+            tip=coaching.get("tip", ""),
+        ),
+        on_topic=bool(data.get("on_topic", True)),
+        source=str(data.get("source", "offline")),
+        word_count=int(data.get("word_count", 0)),
+        extra=dict(data.get("extra") or {}),
+    )
 
 
 class SqliteSessionStore:
@@ -76,6 +150,79 @@ class SqliteSessionStore:
                 " WHERE id = ?",
                 (session.level.value, session.status.value, session.channel_id, _now(), session.id),
             )
+
+    async def latest_session(self, user_id: int, guild_id: int | None) -> Session | None:
+        """Return the user's newest session in this server, whatever its status, or None."""
+        return await self._one(
+            "SELECT * FROM sessions WHERE user_id = ? AND IFNULL(guild_id, 0) = ?"
+            " ORDER BY created_at DESC, id DESC LIMIT 1",
+            (user_id, guild_id or 0),
+        )
+
+    async def rewind_in_channel(self, channel_id: int) -> Session | None:
+        """Return the session bound to a channel that waits for a rewind retry, or None."""
+        return await self._one(
+            "SELECT * FROM sessions WHERE channel_id = ? AND rewind_turn_id IS NOT NULL"
+            " ORDER BY id DESC LIMIT 1",
+            (channel_id,),
+        )
+
+    async def set_rewind(self, session_id: int, turn_id: int | None) -> None:
+        """Mark (or clear, with None) the turn whose question is being answered again."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE sessions SET rewind_turn_id = ?, updated_at = ? WHERE id = ?",
+                (turn_id, _now(), session_id),
+            )
+
+    async def save_attempt(self, attempt: Attempt) -> Attempt:
+        """Insert a retry of a turn and return it with its id."""
+        now = _now()
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO attempts (turn_id, answer, score, evaluation, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    attempt.turn_id,
+                    attempt.answer,
+                    attempt.evaluation.score,
+                    evaluation_to_json(attempt.evaluation),
+                    _ts(attempt.created_at),
+                ),
+            )
+            attempt.id = cur.lastrowid
+            # A retry is activity: it keeps the session from being pruned by retention.
+            await conn.execute(
+                "UPDATE sessions SET updated_at = ?"
+                " WHERE id = (SELECT session_id FROM turns WHERE id = ?)",
+                (now, attempt.turn_id),
+            )
+        return attempt
+
+    async def attempts(self, turn_id: int) -> list[Attempt]:
+        """Return the retries of a turn, oldest first."""
+        async with self._db.conn.execute(
+            "SELECT * FROM attempts WHERE turn_id = ? ORDER BY id", (turn_id,)
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            Attempt(
+                id=r["id"],
+                turn_id=r["turn_id"],
+                answer=r["answer"],
+                evaluation=evaluation_from_json(r["evaluation"]),
+                created_at=datetime.fromisoformat(r["created_at"]),
+            )
+            for r in rows
+        ]
+
+    async def turn_owner(self, turn_id: int) -> int | None:
+        """Return the id of the session a turn belongs to, or None."""
+        async with self._db.conn.execute(
+            "SELECT session_id FROM turns WHERE id = ?", (turn_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row is not None else None
 
     async def save_turn(self, session_id: int, turn: Turn) -> Turn:
         """Insert or update one turn with its evaluation; return it with its id."""
@@ -224,6 +371,7 @@ class SqliteSessionStore:
             channel_id=row["channel_id"],
             status=SessionStatus(row["status"]),
             created_at=datetime.fromisoformat(row["created_at"]),
+            rewind_turn_id=row["rewind_turn_id"],
         )
         session.turns = await self._turns(row["id"])
         return session

@@ -165,3 +165,26 @@ def test_rehearse_accepts_a_recording_as_an_answer(tmp_path: Path) -> None:
     assert "Transcript:" in result.stdout and "migration" in result.stdout.lower()
     assert "Delivery:" in result.stdout and "wpm" in result.stdout
     assert re.search(r"Score: \d+/100", result.stdout)
+
+
+def test_rehearse_rewind_retries_a_question_and_shows_the_change(tmp_path: Path) -> None:
+    weak = "We did it together, I think maybe it kind of worked."
+    lines = [weak, ":rewind 9", ":rewind x", ":rewind 1", STRONG, ":finish"]
+    result = run_cli("rehearse", "--count", "3", stdin="\n".join(lines) + "\n", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "There is no question 9" in out
+    assert "Use ':rewind N'" in out
+    assert re.search(r"^Rewind Q1 \(attempt 2; first attempt \d+/100\)", out, re.M)
+    change = re.search(
+        r"^Retry of Q1 \(attempt 2\):\n  Score (\d+) -> (\d+) \(([+-]\d+|±0)\)", out, re.M
+    )
+    assert change is not None
+    before, after = int(change.group(1)), int(change.group(2))
+    assert after > before
+    assert re.search(r"^    Structure: \d+ -> \d+ \(", out, re.M)
+    assert re.search(r"^  Fixed: .*\(structure\.\w+\)", out, re.M)
+    assert "Back to: " in out
+    # The retry is not part of the session: one graded answer, scored as first given.
+    summary = out.split("== Session summary ==", 1)[1]
+    assert "Answered: 1" in summary and f"Scores: {before}\n" in summary

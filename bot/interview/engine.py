@@ -10,21 +10,27 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from bot.coaching.answer import Answer, Word
-from bot.coaching.models import Dimension
-from bot.errors import InvalidAnswer, SessionAlreadyActive, SessionNotFound
+from bot.coaching.models import Dimension, Evaluation
+from bot.errors import CoachError, InvalidAnswer, SessionAlreadyActive, SessionNotFound
 from bot.interview.bank import QuestionBank
 from bot.interview.difficulty import next_level
 from bot.interview.events import (
+    Comparison,
     Event,
     FeedbackGiven,
     FollowUpAsked,
     LevelChanged,
     QuestionAsked,
     RecurringIssue,
+    Reevaluation,
+    Regraded,
+    RetryGraded,
+    RewindAsked,
     SessionEnded,
     Summary,
 )
 from bot.interview.models import (
+    Attempt,
     Kind,
     Language,
     Level,
@@ -165,7 +171,11 @@ class InterviewEngine:
                 f"{MAX_ANSWER_CHARS:,}. Trim it to the essentials and send it again."
             )
         async with self._lock(session_id):
-            session = await self._active(session_id)
+            session = await self.session(session_id)
+            if session.rewind_turn is not None:
+                # A rewind is pending: this answer is the retry, whatever the session's status.
+                return [await self._retry(session, Answer(cleaned, tuple(words), spoken))]
+            _ensure_active(session)
             turn = session.current_turn
             if turn is None or turn.status is not TurnStatus.ASKED:
                 # A duplicate delivery or a race with Skip: nothing is waiting for an answer.
@@ -253,25 +263,192 @@ class InterviewEngine:
             scores=scores,
         )
 
+    # ---- rewind and re-evaluation ---------------------------------------------------
+
+    async def latest_session(self, user_id: int, guild_id: int | None) -> Session | None:
+        """Return the user's active session here, else their newest one, else None."""
+        active = await self._store.active_session(user_id, guild_id)
+        if active is not None:
+            return active
+        return await self._store.latest_session(user_id, guild_id)
+
+    async def rewind_in_channel(self, channel_id: int) -> Session | None:
+        """Return the session in a channel that waits for a rewind retry (any status)."""
+        return await self._store.rewind_in_channel(channel_id)
+
+    async def turn(self, turn_id: int) -> tuple[Session, Turn]:
+        """Return a turn by id with its session, or raise SessionNotFound."""
+        session_id = await self._store.turn_owner(turn_id)
+        if session_id is not None:
+            session = await self.session(session_id)
+            for turn in session.turns:
+                if turn.id == turn_id:
+                    return session, turn
+        raise SessionNotFound("That answer no longer exists.")
+
+    async def attempts(self, turn_id: int) -> list[Attempt]:
+        """Return the retries of a turn, oldest first."""
+        return await self._store.attempts(turn_id)
+
+    async def rewind(self, session_id: int, number: int) -> RewindAsked:
+        """Make the candidate's next answer a retry of main question ``number`` (1-based).
+
+        The session's current question, level and summary are untouched: the retry is
+        stored as an extra attempt of the old turn, never as a new turn.
+        """
+        async with self._lock(session_id):
+            session = await self.session(session_id)
+            main = session.main_turns
+            if not main:
+                raise CoachError(
+                    "This interview has no questions yet, so there is nothing to rewind."
+                )
+            if not 1 <= number <= len(main):
+                pick = (
+                    "It has only asked question 1 so far."
+                    if len(main) == 1
+                    else f"Pick a number from 1 to {len(main)}."
+                )
+                raise CoachError(f"There is no question {number} in this interview. {pick}")
+            turn = main[number - 1]
+            if turn.status is TurnStatus.SKIPPED:
+                raise CoachError(
+                    f"Question {number} was skipped, so there is no answer to improve on. "
+                    "Rewind a question you answered."
+                )
+            if turn.status is TurnStatus.ASKED:
+                raise CoachError(
+                    f"Question {number} hasn't been answered yet; just answer it in the thread."
+                )
+            if turn.evaluation is None or turn.id is None:
+                raise CoachError(
+                    f"Question {number} is still being graded. Try the rewind again in a moment."
+                )
+            session.rewind_turn_id = turn.id
+            assert session.id is not None
+            await self._store.set_rewind(session.id, turn.id)
+            earlier = await self._store.attempts(turn.id)
+            log.info("Session %s rewinds to question %d", session.id, number)
+            return RewindAsked(
+                session_id=session.id,
+                turn=turn,
+                question=self.question_for(turn),
+                number=number,
+                attempts=len(earlier) + 1,
+                session_active=session.status is SessionStatus.ACTIVE,
+            )
+
+    async def cancel_rewind(self, session_id: int) -> bool:
+        """Drop a pending rewind; return whether there was one."""
+        async with self._lock(session_id):
+            session = await self.session(session_id)
+            if session.rewind_turn_id is None:
+                return False
+            await self._store.set_rewind(session_id, None)
+            return True
+
+    async def reevaluate(self, session_id: int) -> Reevaluation:
+        """Grade again, with the model, every answer the model could not grade at the time."""
+        async with self._lock(session_id):
+            session = await self.session(session_id)
+            todo = [
+                t
+                for t in session.turns
+                if t.answer and t.evaluation is not None and t.evaluation.extra.get("llm_failed")
+            ]
+            regraded: list[Regraded] = []
+            for i, turn in enumerate(todo):
+                assert turn.evaluation is not None and turn.answer is not None
+                context = [t for t in session.turns if t.index < turn.index]
+                fresh = await self._evaluator.evaluate(
+                    Answer(turn.answer),
+                    self._graded_question(turn),
+                    turn.level,
+                    session.language,
+                    context,
+                )
+                why = _model_missing(fresh)
+                if why is not None:
+                    note = fresh.extra.get("note")
+                    return Reevaluation(
+                        session_id,
+                        tuple(regraded),
+                        remaining=len(todo) - i,
+                        stopped=why,
+                        note=note if isinstance(note, str) else None,
+                    )
+                before = turn.evaluation
+                turn.evaluation = fresh
+                await self._store.save_turn(session_id, turn)
+                regraded.append(
+                    Regraded(turn, session.question_number(turn), Comparison.of(before, fresh))
+                )
+            if regraded:
+                log.info("Re-graded %d answer(s) of session %s", len(regraded), session_id)
+            offline_only = sum(
+                1
+                for t in session.turns
+                if t.evaluation is not None
+                and t not in todo
+                and _model_missing(t.evaluation) == "no_model"
+            )
+            return Reevaluation(session_id, tuple(regraded), offline_only=offline_only)
+
     # ---- internals -----------------------------------------------------------------
+
+    def _graded_question(self, turn: Turn) -> Question:
+        """Return the question an answer is graded against (a follow-up keeps the topic)."""
+        question = self.question_for(turn)
+        if turn.is_follow_up:
+            return replace(question, text=f"{question.text} {turn.prompt}")
+        return question
+
+    async def _retry(self, session: Session, answer: Answer) -> RetryGraded:
+        """Grade a rewind retry against the previous attempt and store it as a new attempt."""
+        assert session.id is not None
+        turn = session.rewind_turn
+        assert turn is not None and turn.id is not None and turn.evaluation is not None
+        earlier = await self._store.attempts(turn.id)
+        before = earlier[-1].evaluation if earlier else turn.evaluation
+        context = [t for t in session.turns if t.index < turn.index]
+        evaluation = await self._evaluator.evaluate(
+            answer, self._graded_question(turn), turn.level, session.language, context
+        )
+        attempt = await self._store.save_attempt(
+            Attempt(turn.id, answer.text, evaluation, self._clock.now())
+        )
+        session.rewind_turn_id = None
+        await self._store.set_rewind(session.id, None)
+        current = session.current_turn
+        pending = (
+            current
+            if session.status is SessionStatus.ACTIVE
+            and current is not None
+            and current.status is TurnStatus.ASKED
+            else None
+        )
+        return RetryGraded(
+            turn=turn,
+            question=self.question_for(turn),
+            number=session.question_number(turn),
+            attempt=attempt,
+            attempt_number=len(earlier) + 2,
+            comparison=Comparison.of(before, evaluation),
+            pending=pending,
+        )
 
     def _lock(self, session_id: int) -> asyncio.Lock:
         return self._locks.setdefault(session_id, asyncio.Lock())
 
     async def _active(self, session_id: int) -> Session:
         session = await self.session(session_id)
-        if session.status is not SessionStatus.ACTIVE:
-            raise SessionNotFound(
-                "That interview has already ended. Start a new one with `/interview start`."
-            )
+        _ensure_active(session)
         return session
 
     async def _grade_and_advance(self, session: Session, turn: Turn, answer: Answer) -> list[Event]:
         assert session.id is not None
-        question = self.question_for(turn)
-        if turn.is_follow_up:
-            # Grade a follow-up answer against the follow-up itself, keeping the topic words.
-            question = replace(question, text=f"{question.text} {turn.prompt}")
+        # A follow-up answer is graded against the follow-up itself, keeping the topic words.
+        question = self._graded_question(turn)
         context = [t for t in session.turns if t is not turn]
         evaluation = await self._evaluator.evaluate(
             answer, question, turn.level, session.language, context
@@ -345,3 +522,22 @@ class InterviewEngine:
         await self._store.update_session(session)
         log.info("Session %s ended (%s)", session.id, session.status.value)
         return SessionEnded(self.summarise(session), stopped=stopped)
+
+
+def _ensure_active(session: Session) -> None:
+    """Raise SessionNotFound unless the session is still running."""
+    if session.status is not SessionStatus.ACTIVE:
+        raise SessionNotFound(
+            "That interview has already ended. Start a new one with `/interview start`."
+        )
+
+
+def _model_missing(evaluation: Evaluation) -> str | None:
+    """Return why an evaluation is not the model's ("budget", "unavailable", "no_model")."""
+    if evaluation.extra.get("llm_budget_exhausted"):
+        return "budget"
+    if evaluation.extra.get("llm_failed"):
+        return "unavailable"
+    if evaluation.source != "llm":
+        return "no_model"
+    return None

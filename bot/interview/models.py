@@ -111,6 +111,8 @@ class Session:
     status: SessionStatus = SessionStatus.ACTIVE
     turns: list[Turn] = field(default_factory=list)
     id: int | None = None
+    # The turn whose question the candidate is answering again (see ``/interview rewind``).
+    rewind_turn_id: int | None = None
 
     @property
     def current_turn(self) -> Turn | None:
@@ -131,3 +133,25 @@ class Session:
     def asked_question_ids(self) -> set[str]:
         """Return the ids of every question already asked."""
         return {t.question_id for t in self.turns}
+
+    @property
+    def rewind_turn(self) -> Turn | None:
+        """Return the turn a pending rewind retries, if any."""
+        if self.rewind_turn_id is None:
+            return None
+        return next((t for t in self.turns if t.id == self.rewind_turn_id), None)
+
+    def question_number(self, turn: Turn) -> int:
+        """Return the 1-based number of the main question ``turn`` belongs to."""
+        return sum(1 for t in self.main_turns if t.index <= turn.index)
+
+
+@dataclass(slots=True)
+class Attempt:
+    """A later answer to a question already answered (a rewind); the original stays in its turn."""
+
+    turn_id: int
+    answer: str
+    evaluation: Evaluation
+    created_at: datetime
+    id: int | None = None

@@ -9,7 +9,16 @@ from typing import Protocol
 
 from bot.coaching.answer import Answer
 from bot.coaching.models import Evaluation
-from bot.interview.models import Kind, Language, Level, Question, Session, SessionStatus, Turn
+from bot.interview.models import (
+    Attempt,
+    Kind,
+    Language,
+    Level,
+    Question,
+    Session,
+    SessionStatus,
+    Turn,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +69,30 @@ class SessionStore(Protocol):
 
     async def sessions_awaiting_grade(self) -> list[int]:
         """Return active sessions whose newest turn was answered but not graded."""
+        ...
+
+    async def latest_session(self, user_id: int, guild_id: int | None) -> Session | None:
+        """Return the user's newest session in this server, whatever its status, or None."""
+        ...
+
+    async def rewind_in_channel(self, channel_id: int) -> Session | None:
+        """Return the session bound to a channel that waits for a rewind retry, or None."""
+        ...
+
+    async def set_rewind(self, session_id: int, turn_id: int | None) -> None:
+        """Mark (or clear, with None) the turn whose question is being answered again."""
+        ...
+
+    async def save_attempt(self, attempt: Attempt) -> Attempt:
+        """Insert a retry of a turn and return it with its id."""
+        ...
+
+    async def attempts(self, turn_id: int) -> list[Attempt]:
+        """Return the retries of a turn, oldest first."""
+        ...
+
+    async def turn_owner(self, turn_id: int) -> int | None:
+        """Return the id of the session a turn belongs to, or None."""
         ...
 
 

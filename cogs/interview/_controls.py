@@ -5,7 +5,8 @@ from __future__ import annotations
 import discord
 
 PREFIX = "mb"
-ACTIONS = ("skip", "hint", "finish", "resume", "stop")
+ACTIONS = ("skip", "hint", "finish", "resume", "stop", "unrewind")
+REWRITES = "rewrites"
 
 
 def custom_id(action: str, session_id: int) -> str:
@@ -65,4 +66,42 @@ def resume_or_stop_controls(session_id: int) -> discord.ui.View:
             style=discord.ButtonStyle.danger,
             custom_id=custom_id("stop", session_id),
         ),
+    )
+
+
+def rewrites_custom_id(turn_id: int, attempt: int) -> str:
+    """Return the id of a "Show rewrites" button (attempt 1 is the original answer)."""
+    return f"{PREFIX}:{REWRITES}:{turn_id}:{attempt}"
+
+
+def parse_rewrites_id(value: str) -> tuple[int, int] | None:
+    """Return (turn id, attempt number) from a "Show rewrites" button id, or None."""
+    parts = value.split(":")
+    if len(parts) != 4 or parts[0] != PREFIX or parts[1] != REWRITES:
+        return None
+    try:
+        return int(parts[2]), int(parts[3])
+    except ValueError:
+        return None
+
+
+def rewrites_controls(turn_id: int, attempt: int) -> discord.ui.View:
+    """Return the "Show rewrites" button under a feedback."""
+    return _view(
+        discord.ui.Button(
+            label="Show rewrites",
+            style=discord.ButtonStyle.secondary,
+            custom_id=rewrites_custom_id(turn_id, attempt),
+        )
+    )
+
+
+def rewind_controls(session_id: int) -> discord.ui.View:
+    """Return the "Cancel retry" button under a rewound question."""
+    return _view(
+        discord.ui.Button(
+            label="Cancel retry",
+            style=discord.ButtonStyle.secondary,
+            custom_id=custom_id("unrewind", session_id),
+        )
     )

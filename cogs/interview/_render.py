@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
+from typing import Any
 
 import discord
 
+from bot.coaching.model_feedback import locate_quote
 from bot.coaching.models import Evaluation
 from bot.interview.events import (
     Event,
@@ -14,10 +17,24 @@ from bot.interview.events import (
     FollowUpAsked,
     LevelChanged,
     QuestionAsked,
+    Reevaluation,
+    RetryGraded,
+    RewindAsked,
     SessionEnded,
 )
 from bot.interview.ports import SessionOverview
-from bot.presenters import dimensions_line, finding_line, summary_lines
+from bot.presenters import (
+    comparison_lines,
+    dimensions_line,
+    evaluation_note,
+    finding_line,
+    reevaluation_lines,
+    rewrite_blocks,
+    rewrites_summary,
+    shorten,
+    source_label,
+    summary_lines,
+)
 from bot.text import split_message
 
 log = logging.getLogger(__name__)
@@ -29,6 +46,17 @@ WEAK = discord.Colour.red()
 
 SOURCE_LABELS = {"offline": "offline coach (no model key)"}
 
+# Sections of the model's reply shown while it streams: prose only. Findings carry quotes
+# that are verified only after the merge, so they appear with the final feedback.
+PREVIEW_SECTIONS = {"praise": "What worked", "fix": "Fix first", "tip": "Tip"}
+# Sections after which the preview says the rest is being checked.
+CHECKING_SECTIONS = frozenset({"findings", "dimensions"})
+PREVIEW_HEADER = "_Live coaching (scores and evidence follow once they are checked)…_"
+PREVIEW_CHECKING = "_Checking the evidence against your answer…_"
+PREVIEW_ABANDONED = "_The live preview stopped because grading failed; see below._"
+PREVIEW_SUPERSEDED = "_(feedback above)_"
+_QUOTED = re.compile(r"\u201c([^\u201d]{2,300})\u201d|\"([^\"]{2,300})\"")
+
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
@@ -38,6 +66,12 @@ class Outgoing:
     embed: discord.Embed | None = None
     controls: bool = False
     speak: str | None = None
+    # Part of an answer's feedback: these replace the live preview messages when streamed.
+    feedback: bool = False
+    # (turn id, attempt number) for a "Show rewrites" button.
+    rewrites: tuple[int, int] | None = None
+    # The session whose pending rewind a "Cancel retry" button drops.
+    cancel_rewind: int | None = None
 
 
 def _colour(score: int) -> discord.Colour:
@@ -46,17 +80,15 @@ def _colour(score: int) -> discord.Colour:
 
 def feedback_text(evaluation: Evaluation) -> str:
     """Return the feedback for one answer as Markdown: score, praise, fix, tip, evidence."""
-    source = SOURCE_LABELS.get(evaluation.source, evaluation.source)
-    if evaluation.source == "llm":
-        source = f"model coach ({evaluation.extra.get('provider', 'LLM')})"
     parts = [
-        f"**Score {evaluation.score}/100** · {dimensions_line(evaluation)} · _{source}_",
+        f"**Score {evaluation.score}/100** · {dimensions_line(evaluation)} · "
+        f"_{source_label(evaluation)}_",
         f"**What worked:** {evaluation.coaching.praise}",
         f"**Fix first:** {evaluation.coaching.fix}",
         f"**Tip:** {evaluation.coaching.tip}",
     ]
-    note = evaluation.extra.get("note")
-    if isinstance(note, str) and note:
+    note = evaluation_note(evaluation)
+    if note:
         parts.append(f"_{note}_")
     problems = evaluation.problems
     if problems:
@@ -85,7 +117,27 @@ def render(events: list[Event]) -> list[Outgoing]:
             embed.set_footer(text="reply in this thread")
             out.append(Outgoing(embed=embed, controls=True, speak=event.turn.prompt))
         elif isinstance(event, FeedbackGiven):
-            out.extend(Outgoing(content=c) for c in split_message(feedback_text(event.evaluation)))
+            out.extend(
+                Outgoing(content=c, feedback=True)
+                for c in split_message(feedback_text(event.evaluation))
+            )
+            if event.turn.id is not None:
+                out.extend(_rewrites_offer(event.evaluation, event.turn.id, 1))
+        elif isinstance(event, RewindAsked):
+            out.append(_rewind_message(event))
+        elif isinstance(event, RetryGraded):
+            out.extend(Outgoing(content=c, feedback=True) for c in split_message(retry_text(event)))
+            if event.turn.id is not None:
+                out.extend(
+                    _rewrites_offer(event.attempt.evaluation, event.turn.id, event.attempt_number)
+                )
+            if event.pending is not None:
+                out.append(
+                    Outgoing(
+                        content="Back to the interview: this question still waits for your "
+                        f"answer: \u201c{shorten(event.pending.prompt, 120)}\u201d"
+                    )
+                )
         elif isinstance(event, LevelChanged):
             out.append(
                 Outgoing(
@@ -122,3 +174,80 @@ def history_embed(rows: list[SessionOverview]) -> discord.Embed:
         )
     embed.description = "\n".join(lines)
     return embed
+
+
+def _rewind_message(event: RewindAsked) -> Outgoing:
+    """Return the re-asked question of a rewind, with a "Cancel retry" button."""
+    embed = discord.Embed(
+        title=f"Rewind: question {event.number}, attempt {event.attempts + 1}",
+        description=event.turn.prompt,
+        colour=BRAND,
+    )
+    previous = event.turn.evaluation
+    if previous is not None:
+        embed.add_field(name="First attempt", value=f"{previous.score}/100", inline=True)
+    footer = "Your next message here (typed or a voice message) is the retry"
+    if event.session_active:
+        footer += "; the current question stays open for after it"
+    embed.set_footer(text=footer)
+    return Outgoing(embed=embed, speak=event.turn.prompt, cancel_rewind=event.session_id)
+
+
+def retry_text(event: RetryGraded) -> str:
+    """Return a retry's comparison with the previous attempt, then its full feedback."""
+    head = (
+        f"**Retry of question {event.number}** (attempt {event.attempt_number}) "
+        "compared with your previous attempt:"
+    )
+    body = "\n".join(comparison_lines(event.comparison))
+    return f"{head}\n{body}\n\n{feedback_text(event.attempt.evaluation)}"
+
+
+def shorten_block(text: str, limit: int = 2000) -> str:
+    """Return ``text`` cut to ``limit`` characters, keeping whole lines where it can."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit("\n", 1)[0] + "…"
+
+
+def _rewrites_offer(evaluation: Evaluation, turn_id: int, attempt: int) -> list[Outgoing]:
+    """Return the compact rewrites line with its "Show rewrites" button, if there are any."""
+    summary = rewrites_summary(evaluation)
+    if summary is None:
+        return []
+    text = "**Rewrites of this answer** (press the button to read them):\n" + summary
+    return [Outgoing(content=shorten_block(text), rewrites=(turn_id, attempt))]
+
+
+def rewrites_messages(evaluation: Evaluation) -> list[str]:
+    """Return the full rewrites as messages of at most 2000 characters each."""
+    blocks = rewrite_blocks(evaluation)
+    if not blocks:
+        return ["This answer has no rewrites: they come with feedback from the AI coach."]
+    text = "\n\n".join(f"**{head}**\n{body}" for head, body in blocks)
+    return split_message(text)
+
+
+def reevaluation_messages(result: Reevaluation) -> list[str]:
+    """Return a re-evaluation's outcome as messages of at most 2000 characters each."""
+    return split_message("\n".join(reevaluation_lines(result)))
+
+
+def preview_section(key: str, value: Any, answer: str) -> str | None:
+    """Return a streamed prose section as preview Markdown, or None if it is not shown live."""
+    label = PREVIEW_SECTIONS.get(key)
+    if label is None or not isinstance(value, str) or not value.strip():
+        return None
+    return f"**{label}:** {unverified_quotes_removed(value.strip(), answer)}"
+
+
+def unverified_quotes_removed(text: str, answer: str) -> str:
+    """Drop the quotation marks around words the answer does not contain."""
+
+    # The model's prose may "quote" the candidate; until the merge has checked it, a quote
+    # that is not in the answer must not look like the candidate's own words.
+    def check(match: re.Match[str]) -> str:
+        inner = match.group(1) if match.group(1) is not None else match.group(2)
+        return match.group(0) if locate_quote(answer, inner) is not None else inner
+
+    return _QUOTED.sub(check, text)

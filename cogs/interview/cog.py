@@ -7,11 +7,13 @@ import logging
 import discord
 from discord.ext import commands
 
+from bot.coaching.answer import Word
 from bot.errors import CoachError, SessionAlreadyActive
 from bot.interview.engine import InterviewEngine, StartOptions
 from bot.interview.events import Event
 from bot.interview.models import Kind, Language, Level, Session, TurnStatus
 from bot.llm.evaluator import llm_scope
+from bot.stream_editor import MessageHandle
 from cogs.interview._audio import (
     NOT_AUDIO,
     SpeechServices,
@@ -20,8 +22,23 @@ from cogs.interview._audio import (
     transcribe_attachment,
 )
 from cogs.interview._channels import open_interview_channel
-from cogs.interview._controls import parse_custom_id, question_controls, resume_or_stop_controls
-from cogs.interview._render import history_embed, render
+from cogs.interview._controls import (
+    parse_custom_id,
+    parse_rewrites_id,
+    question_controls,
+    resume_or_stop_controls,
+    rewind_controls,
+    rewrites_controls,
+)
+from cogs.interview._live import LivePreview
+from cogs.interview._render import (
+    PREVIEW_SUPERSEDED,
+    Outgoing,
+    history_embed,
+    reevaluation_messages,
+    render,
+    rewrites_messages,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +65,18 @@ class InterviewCog(commands.Cog):
     interview = discord.SlashCommandGroup("interview", "Practise a mock interview")
 
     def __init__(
-        self, bot: discord.Bot, engine: InterviewEngine, speech: SpeechServices | None = None
+        self,
+        bot: discord.Bot,
+        engine: InterviewEngine,
+        speech: SpeechServices | None = None,
+        *,
+        stream_interval: float = 1.0,
     ) -> None:
         self.bot = bot
         self.engine = engine
         self.speech = speech
+        # Discord rate-limits edits: the live preview edits at most once per interval.
+        self.stream_interval = stream_interval
         self._warned: set[tuple[int, int]] = set()
 
     # ---- slash commands ------------------------------------------------------------
@@ -184,6 +208,53 @@ class InterviewCog(commands.Cog):
         rows = await self.engine.history(ctx.author.id, ctx.guild.id if ctx.guild else None)
         await ctx.followup.send(embed=history_embed(rows), ephemeral=True)
 
+    @interview.command(
+        name="rewind", description="Answer an earlier question again and see what changed"
+    )
+    @discord.option(
+        "question",
+        int,
+        description="The question number to answer again (as in 'Question 2 of 5')",
+        min_value=1,
+        max_value=15,
+    )
+    async def rewind(self, ctx: discord.ApplicationContext, question: int) -> None:
+        """Re-ask question n of the current (or latest) interview; the next answer retries it."""
+        await ctx.defer(ephemeral=True)
+        session = await self._require_latest(ctx)
+        assert session.id is not None
+        event = await self.engine.rewind(session.id, question)
+        channel = await self._session_channel(session)
+        if channel is None:
+            title = f"Mock interview · {ctx.author.display_name}"[:100]
+            place = await open_interview_channel(ctx.channel, ctx.author, title)
+            await self.engine.bind_channel(session.id, place.channel_id)
+            channel = place.channel
+            if place.note:
+                await channel.send(place.note)
+        await self._post(channel, session.id, [event], session.language.value)
+        where = getattr(channel, "mention", "your DMs")
+        await ctx.followup.send(
+            f"Question {question} is re-asked in {where}: your next message there (typed or a "
+            "voice message) is the retry, graded against your previous attempt. Your "
+            "interview's progress and level don't change.",
+            ephemeral=True,
+        )
+
+    @interview.command(
+        name="reevaluate",
+        description="Re-grade with the AI coach the answers it could not grade at the time",
+    )
+    async def reevaluate(self, ctx: discord.ApplicationContext) -> None:
+        """Re-grade the current (or latest) interview's answers that were graded offline."""
+        await ctx.defer(ephemeral=True)
+        session = await self._require_latest(ctx)
+        assert session.id is not None
+        with llm_scope(guild_id=session.guild_id, key=str(session.id)):
+            result = await self.engine.reevaluate(session.id)
+        for chunk in reevaluation_messages(result):
+            await ctx.followup.send(chunk, ephemeral=True)
+
     # ---- listeners -----------------------------------------------------------------
 
     @commands.Cog.listener()
@@ -195,6 +266,9 @@ class InterviewCog(commands.Cog):
         if not isinstance(message.channel, discord.Thread | discord.DMChannel):
             return
         session = await self.engine.session_in_channel(message.channel.id)
+        if session is None:
+            # A finished interview's thread still takes the retry of a rewound question.
+            session = await self.engine.rewind_in_channel(message.channel.id)
         if session is None or session.id is None:
             return
         if message.author.id != session.user_id:
@@ -207,7 +281,11 @@ class InterviewCog(commands.Cog):
                 )
             return
         current = session.current_turn
-        if current is not None and current.status is TurnStatus.ANSWERED:
+        if (
+            session.rewind_turn_id is None
+            and current is not None
+            and current.status is TurnStatus.ANSWERED
+        ):
             # The bot stopped while grading the previous answer: grade it now.
             await self._post(
                 message.channel,
@@ -228,10 +306,7 @@ class InterviewCog(commands.Cog):
             if heard is None:
                 return  # the user was told why; the question is still open
             text, words = heard
-            async with message.channel.typing():
-                with llm_scope(guild_id=session.guild_id, key=str(session.id)):
-                    events = await self.engine.answer(session.id, text, words, spoken=True)
-            await self._post(message.channel, session.id, events, session.language.value)
+            await self._answer(message.channel, session, text, words, spoken=True)
             return
         if not message.content.strip():
             await message.reply(
@@ -241,17 +316,19 @@ class InterviewCog(commands.Cog):
                 "answer or send a voice message, or press Skip."
             )
             return
-        async with message.channel.typing():
-            with llm_scope(guild_id=session.guild_id, key=str(session.id)):
-                events = await self.engine.answer(session.id, message.content)
-        await self._post(message.channel, session.id, events, session.language.value)
+        await self._answer(message.channel, session, message.content)
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Route clicks on our buttons (works across restarts: ids carry the session)."""
         if interaction.type is not discord.InteractionType.component or interaction.data is None:
             return
-        parsed = parse_custom_id(str(interaction.data.get("custom_id", "")))
+        raw_id = str(interaction.data.get("custom_id", ""))
+        rewrites = parse_rewrites_id(raw_id)
+        if rewrites is not None:
+            await self._show_rewrites(interaction, *rewrites)
+            return
+        parsed = parse_custom_id(raw_id)
         if parsed is None:
             return
         action, session_id = parsed
@@ -265,6 +342,15 @@ class InterviewCog(commands.Cog):
         if action == "hint":
             await interaction.response.send_message(
                 f"Hint: {self.engine.hint(session)}", ephemeral=True
+            )
+            return
+        if action == "unrewind":
+            dropped = await self.engine.cancel_rewind(session_id)
+            await interaction.response.send_message(
+                "Retry cancelled: your next message answers the interview as usual."
+                if dropped
+                else "There was no retry waiting.",
+                ephemeral=True,
             )
             return
         await interaction.response.defer()
@@ -306,6 +392,63 @@ class InterviewCog(commands.Cog):
             )
 
     # ---- helpers -------------------------------------------------------------------
+
+    async def _answer(
+        self,
+        channel: discord.abc.Messageable,
+        session: Session,
+        text: str,
+        words: tuple[Word, ...] | list[Word] = (),
+        spoken: bool = False,
+    ) -> None:
+        """Grade an answer, streaming the model's coaching, then post the outcome."""
+        assert session.id is not None
+        live = LivePreview(channel, text, min_interval=self.stream_interval)
+        try:
+            async with channel.typing():
+                with llm_scope(
+                    guild_id=session.guild_id, key=str(session.id), on_section=live.on_section
+                ):
+                    events = await self.engine.answer(session.id, text, words, spoken=spoken)
+        except BaseException:
+            await live.abandon()
+            raise
+        preview = await live.close()
+        await self._post(channel, session.id, events, session.language.value, preview=preview)
+
+    async def _show_rewrites(
+        self, interaction: discord.Interaction, turn_id: int, attempt: int
+    ) -> None:
+        """Post a feedback's rewrites privately to the candidate who owns it."""
+        session, turn = await self.engine.turn(turn_id)
+        user = interaction.user
+        if user is None or user.id != session.user_id:
+            await interaction.response.send_message(
+                "These rewrites belong to someone else's answer.", ephemeral=True
+            )
+            return
+        evaluation = turn.evaluation
+        if attempt > 1:
+            attempts = await self.engine.attempts(turn_id)
+            evaluation = attempts[attempt - 2].evaluation if attempt - 2 < len(attempts) else None
+        if evaluation is None:
+            await interaction.response.send_message(
+                "That answer's feedback is no longer stored.", ephemeral=True
+            )
+            return
+        first, *rest = rewrites_messages(evaluation)
+        await interaction.response.send_message(first, ephemeral=True)
+        for chunk in rest:
+            await interaction.followup.send(chunk, ephemeral=True)
+
+    async def _require_latest(self, ctx: discord.ApplicationContext) -> Session:
+        """Return the user's active interview here, else their latest one."""
+        session = await self.engine.latest_session(
+            ctx.author.id, ctx.guild.id if ctx.guild else None
+        )
+        if session is None or session.id is None:
+            raise CoachError("You have no interviews here yet. Start one with `/interview start`.")
+        return session
 
     async def _require_active(self, ctx: discord.ApplicationContext) -> Session:
         session = await self.engine.active_session(
@@ -353,24 +496,45 @@ class InterviewCog(commands.Cog):
         session_id: int,
         events: list[Event],
         language: str = "en",
+        preview: list[MessageHandle] | None = None,
     ) -> None:
-        for item in render(events):
-            view = question_controls(session_id) if item.controls else None
-            audio = await spoken(self.speech, item.speak, language) if item.speak else None
-            try:
-                if item.embed is not None and view is not None and audio is not None:
-                    await channel.send(item.content, embed=item.embed, view=view, file=audio)
-                elif item.embed is not None and view is not None:
-                    await channel.send(item.content, embed=item.embed, view=view)
-                elif item.embed is not None:
-                    await channel.send(item.content, embed=item.embed)
-                else:
-                    await channel.send(item.content)
-            except discord.NotFound:
-                log.warning("Channel for session %s disappeared while posting", session_id)
-                return
-            finally:
-                if view is not None:
-                    # Clicks are routed by custom_id in on_interaction; stopping the view
-                    # keeps py-cord's view store from holding every question forever.
-                    view.stop()
+        # Feedback replaces the live preview in place, so nothing is shown twice.
+        reuse = list(preview or [])
+        try:
+            for item in render(events):
+                if item.feedback and item.content and reuse:
+                    await reuse.pop(0).edit(item.content)
+                    continue
+                await self._send(channel, session_id, item, language)
+            for handle in reuse:
+                await handle.edit(PREVIEW_SUPERSEDED)
+        except discord.NotFound:
+            log.warning("Channel for session %s disappeared while posting", session_id)
+
+    async def _send(
+        self, channel: discord.abc.Messageable, session_id: int, item: Outgoing, language: str
+    ) -> None:
+        view: discord.ui.View | None = None
+        if item.controls:
+            view = question_controls(session_id)
+        elif item.rewrites is not None:
+            view = rewrites_controls(*item.rewrites)
+        elif item.cancel_rewind is not None:
+            view = rewind_controls(item.cancel_rewind)
+        audio = await spoken(self.speech, item.speak, language) if item.speak else None
+        try:
+            if item.embed is not None and view is not None and audio is not None:
+                await channel.send(item.content, embed=item.embed, view=view, file=audio)
+            elif item.embed is not None and view is not None:
+                await channel.send(item.content, embed=item.embed, view=view)
+            elif item.embed is not None:
+                await channel.send(item.content, embed=item.embed)
+            elif view is not None:
+                await channel.send(item.content, view=view)
+            else:
+                await channel.send(item.content)
+        finally:
+            if view is not None:
+                # Clicks are routed by custom_id in on_interaction; stopping the view
+                # keeps py-cord's view store from holding every question forever.
+                view.stop()

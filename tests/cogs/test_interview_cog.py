@@ -107,7 +107,7 @@ async def test_answer_in_thread_gets_feedback_then_follow_up(env: Env) -> None:
     await env.h.message("vague answer about a project", channel_id=thread_id)
     texts = [m.get("content") or "" for m in env.bot_messages(thread_id)]
     feedback = next(t for t in texts if t.startswith("**Score 40/100**"))
-    assert "offline coach" in feedback
+    assert "_Offline coach_" in feedback
     assert "Result missing" in feedback and "(absent from the answer)" in feedback
     last = env.bot_messages(thread_id)[-1]
     assert last["embeds"][0]["title"] == "Follow-up"

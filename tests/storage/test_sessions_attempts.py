@@ -1,0 +1,113 @@
+"""Attempts (rewind retries) and the pending rewind in the SQLite session store."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.coaching.models import Coaching, Dimension, Evaluation, Evidence, Finding, Severity
+from bot.interview.models import Attempt, Kind, Language, Level, Session, Turn, TurnStatus
+from storage.db import Database
+from storage.sessions import SqliteSessionStore, evaluation_from_json, evaluation_to_json
+
+WHEN = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def rich_evaluation() -> Evaluation:
+    return Evaluation(
+        score=71,
+        dimensions={Dimension.STRUCTURE: 80, Dimension.DEPTH: 60},
+        findings=(
+            Finding(
+                "communication.hedging",
+                Dimension.COMMUNICATION,
+                Severity.MINOR,
+                "Hedge",
+                "Commit.",
+                Evidence("kind of", 10, 17, 1200, 1500),
+            ),
+            Finding(
+                "structure.result_missing",
+                Dimension.STRUCTURE,
+                Severity.MAJOR,
+                "No result",
+                "Say how it ended.",
+                Evidence.missing(),
+            ),
+            Finding(
+                "positive.metrics", Dimension.DEPTH, Severity.INFO, "Numbers", "", Evidence(), True
+            ),
+        ),
+        coaching=Coaching("praise ✓", "fix", "tip"),
+        on_topic=False,
+        source="llm",
+        word_count=42,
+        extra={"provider": "openai", "rewrites": [{"style": "minimal", "text": "t"}]},
+    )
+
+
+def test_evaluation_json_round_trip_is_lossless() -> None:
+    ev = rich_evaluation()
+    assert evaluation_from_json(evaluation_to_json(ev)) == ev
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteSessionStore]:
+    async with Database(tmp_path / "s.sqlite3") as db:
+        yield SqliteSessionStore(db)
+
+
+async def make_session(store: SqliteSessionStore, status_turn: TurnStatus) -> tuple[int, Turn]:
+    session = await store.create_session(
+        Session(7, 9, Kind.BEHAVIORAL, Level.MID, Level.MID, 3, Language.EN, None, 321, WHEN)
+    )
+    assert session.id is not None
+    turn = Turn(0, "q", "Question?", Level.MID, status=status_turn, answer="a")
+    await store.save_turn(session.id, turn)
+    return session.id, turn
+
+
+async def test_attempts_are_kept_in_order_per_turn(store: SqliteSessionStore) -> None:
+    _, turn = await make_session(store, TurnStatus.EVALUATED)
+    assert turn.id is not None
+    assert await store.attempts(turn.id) == []
+    first = await store.save_attempt(Attempt(turn.id, "retry one", rich_evaluation(), WHEN))
+    await store.save_attempt(
+        Attempt(turn.id, "retry two", Evaluation(10, {}, (), Coaching("", "", "")), WHEN)
+    )
+    found = await store.attempts(turn.id)
+    assert [a.answer for a in found] == ["retry one", "retry two"]
+    assert found[0].id == first.id and found[0].evaluation == rich_evaluation()
+    assert found[0].created_at == WHEN
+
+
+async def test_pending_rewind_is_found_by_channel_whatever_the_status(
+    store: SqliteSessionStore,
+) -> None:
+    session_id, turn = await make_session(store, TurnStatus.EVALUATED)
+    assert await store.rewind_in_channel(321) is None
+    await store.set_rewind(session_id, turn.id)
+    found = await store.rewind_in_channel(321)
+    assert found is not None and found.rewind_turn_id == turn.id
+    session = await store.get_session(session_id)
+    assert session is not None
+    session.status = session.status.FINISHED
+    await store.update_session(session)
+    assert (await store.rewind_in_channel(321)) is not None
+    assert await store.session_in_channel(321) is None
+    await store.set_rewind(session_id, None)
+    assert await store.rewind_in_channel(321) is None
+
+
+async def test_latest_session_and_turn_owner(store: SqliteSessionStore) -> None:
+    assert await store.latest_session(7, 9) is None
+    session_id, turn = await make_session(store, TurnStatus.EVALUATED)
+    latest = await store.latest_session(7, 9)
+    assert latest is not None and latest.id == session_id
+    assert await store.latest_session(7, 10) is None
+    assert turn.id is not None
+    assert await store.turn_owner(turn.id) == session_id
+    assert await store.turn_owner(turn.id + 1000) is None
