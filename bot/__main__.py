@@ -49,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     prompts.add_argument("action", choices=["stats"])
     prompts.add_argument("rest", nargs=argparse.REMAINDER, help="options of the action")
 
+    voice = sub.add_parser("voice", help="voice tools: `voice replay CAPTURE.jsonl [--json]`")
+    voice.add_argument("action", choices=["replay"])
+    voice.add_argument("rest", nargs=argparse.REMAINDER, help="options of the action")
+
     evaluate = sub.add_parser("evaluate", help="grade one answer from stdin, print JSON")
     interview_args(evaluate)
     evaluate.add_argument("--question", required=True, help="the question that was answered")
@@ -85,7 +89,7 @@ async def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    if args.command in ("rehearse", "evaluate", "transcribe"):
+    if args.command in ("rehearse", "evaluate", "transcribe", "voice"):
         # Terminal commands keep the screen for the interview itself.
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
     settings = Settings()
@@ -95,6 +99,10 @@ async def main(argv: Sequence[str] | None = None) -> int:
             return await _run_bot(settings)
         if command == "migrate":
             return await _migrate(settings)
+        if command == "voice":
+            from bot.voice.replay import areplay_main
+
+            return await areplay_main(list(args.rest), sys.stdout)
         if command == "prompts":
             from bot.prompt_stats import prompt_stats_main
 

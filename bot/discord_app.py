@@ -11,9 +11,13 @@ import discord
 from bot.config import TOKEN_HELP
 from bot.errors import CoachError, ConfigError
 from bot.services import Services
+from bot.voice.coach import VoiceCoach
+from bot.voice.discord_link import DiscordVoiceConnector
 from cogs.admin import AdminCog
 from cogs.interview import InterviewCog
 from cogs.interview._audio import SpeechServices
+from cogs.voice import VoiceCog
+from storage.rounds import SqliteRoundStore
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +34,14 @@ def intents() -> discord.Intents:
     wanted.guild_messages = True
     wanted.dm_messages = True
     wanted.message_content = True  # privileged: answers are typed messages
+    wanted.voice_states = True  # who is in a voice channel, and when they leave
     return wanted
 
 
 class MockingbirdBot(discord.Bot):
     """The bot with a global error handler for commands."""
+
+    voice_coach: VoiceCoach | None = None
 
     async def on_application_command_error(
         self, context: discord.ApplicationContext, exception: discord.DiscordException
@@ -113,6 +120,17 @@ def create_bot(services: Services) -> MockingbirdBot:
     )
     bot.add_cog(InterviewCog(bot, services.engine, speech))
     bot.add_cog(AdminCog(bot, services.routing))
+    settings = services.settings.voice
+    connector = DiscordVoiceConnector(bot, stt=services.stt, tts=services.tts, settings=settings)
+    coach = VoiceCoach(
+        services.engine,
+        connector,
+        SqliteRoundStore(services.db),
+        turn_timeout_s=settings.voice_answer_timeout_seconds,
+        idle_timeout_s=settings.voice_idle_timeout_seconds,
+    )
+    bot.add_cog(VoiceCog(bot, coach))
+    bot.voice_coach = coach
     return bot
 
 
@@ -130,6 +148,9 @@ async def run_bot(services: Services) -> int:
             "Gateway Intents at https://discord.com/developers/applications, then restart."
         ) from exc
     finally:
+        if bot.voice_coach is not None:
+            # Leave every voice channel and post summaries before the connection goes.
+            await bot.voice_coach.shutdown()
         if not bot.is_closed():
             await bot.close()
     return 0

@@ -8,8 +8,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN = ["bot/interview", "bot/coaching", "bot/progress"]
 FORBIDDEN = {
-    "discord", "openai", "anthropic", "aiosqlite", "sqlite3", "httpx", "aiohttp",
-    "faster_whisper", "edge_tts", "storage", "cogs",
+    "discord",
+    "openai",
+    "anthropic",
+    "aiosqlite",
+    "sqlite3",
+    "httpx",
+    "aiohttp",
+    "faster_whisper",
+    "edge_tts",
+    "storage",
+    "cogs",
 }
 # Adapter packages of our own that the domain must not reach into either.
 FORBIDDEN_BOT = {"bot.llm", "bot.speech", "bot.voice", "bot.reports", "bot.discord_app"}

@@ -36,3 +36,13 @@ async def test_invalid_setting_is_reported_by_name(
     monkeypatch.setenv("DATABASE_PATH", ":memory:")
     assert await main(["migrate"]) == 2
     assert "RETENTION_DAYS" in capsys.readouterr().err
+
+
+async def test_voice_replay_of_a_broken_capture_exits_2_with_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capture = tmp_path / "capture.jsonl"
+    capture.write_text('{"mode": "aead_xchacha20_poly1305_rtpsize"\n')
+    assert await main(["voice", "replay", str(capture), "--json"]) == 2
+    out = capsys.readouterr().out
+    assert "line 1" in out and "Traceback" not in out

@@ -190,6 +190,10 @@ class VoiceReceiver:
         if self._pipeline is not None:
             self._pipeline.forget(user_id)
 
+    def now_ms(self) -> float:
+        """Return the receiver's timeline now: milliseconds since ``start``."""
+        return self._clock() * 1000.0 - self._origin_ms
+
     @property
     def stats(self) -> ReceiveStats:
         """Return the live counters."""
