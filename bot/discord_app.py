@@ -6,6 +6,7 @@ import logging
 import sys
 import uuid
 
+import aiohttp
 import discord
 
 from bot.config import TOKEN_HELP
@@ -142,6 +143,12 @@ async def run_bot(services: Services) -> int:
         await bot.start(token)
     except discord.LoginFailure as exc:
         raise ConfigError(f"Discord rejected DISCORD_TOKEN. {TOKEN_HELP}") from exc
+    except (aiohttp.ClientConnectionError, OSError) as exc:
+        log.warning("Could not reach Discord: %s", exc)
+        raise CoachError(
+            "I couldn't reach Discord (discord.com). Check this machine's internet connection "
+            "or proxy, then start again. Your saved interviews are untouched."
+        ) from exc
     except discord.PrivilegedIntentsRequired as exc:
         raise ConfigError(
             "Discord refused the Message Content intent. Turn it on under Bot -> Privileged "

@@ -36,3 +36,26 @@ def test_intents_include_voice_states_and_message_content() -> None:
     wanted = intents()
     assert wanted.voice_states and wanted.message_content and wanted.guilds
     assert not wanted.members and not wanted.presences  # no privileged intents we don't use
+
+
+async def test_unreachable_discord_is_a_friendly_error_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import aiohttp
+
+    from bot.discord_app import MockingbirdBot, run_bot
+    from bot.errors import CoachError
+
+    async def unreachable(self: MockingbirdBot, token: str) -> None:
+        raise aiohttp.ClientConnectionError("Cannot connect to host discord.com:443")
+
+    monkeypatch.setattr(MockingbirdBot, "start", unreachable)
+    monkeypatch.setenv(
+        "DISCORD_TOKEN", "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
+    )
+    services = await build_services(Settings(env_file=None), tmp_path / "bot.sqlite3")
+    try:
+        with pytest.raises(CoachError, match="couldn't reach Discord"):
+            await run_bot(services)
+    finally:
+        await services.close()
