@@ -32,6 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.answer_text import SENTENCES
 from bot.speech.audio import decode_audio
 from bot.speech.stt import SpeechToText, Transcript, WhisperSTT, offline_model_path
 from bot.voice.incremental import SttPool
@@ -45,20 +46,6 @@ from tests.voice.packets import TEST_KEY, make_stream, opus_frames, speech_pcm_4
 
 log = logging.getLogger(__name__)
 
-SENTENCES = [
-    "I led the migration of our billing system from a monolith to three services.",
-    "The main risk was double charging customers during the cut over.",
-    "We wrote every payment event to a queue and made the consumers idempotent.",
-    "Before the switch we ran both systems side by side for two weeks.",
-    "Every night a job compared the invoices and flagged any difference.",
-    "We found four bugs that way, and one of them would have cost real money.",
-    "I set up a dashboard that showed error rates and latency for each region.",
-    "When latency rose in Europe we traced it to a missing database index.",
-    "The rollout itself happened region by region over one weekend.",
-    "We kept a feature flag so that we could move traffic back within a minute.",
-    "Afterwards I wrote a short review of what went well and what did not.",
-    "Today the new system handles three times the traffic at half the cost.",
-]
 RECEIVE_SECONDS = 10
 PAUSE_S = 0.4
 CHUNK = SAMPLE_RATE * 20 // 1000
