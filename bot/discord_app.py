@@ -17,7 +17,9 @@ from bot.voice.discord_link import DiscordVoiceConnector
 from cogs.admin import AdminCog
 from cogs.interview import InterviewCog
 from cogs.interview._audio import SpeechServices
+from cogs.privacy import PrivacyCog
 from cogs.voice import VoiceCog
+from storage.privacy import SqlitePrivacyStore
 from storage.rounds import SqliteRoundStore
 
 log = logging.getLogger(__name__)
@@ -121,6 +123,7 @@ def create_bot(services: Services) -> MockingbirdBot:
     )
     bot.add_cog(InterviewCog(bot, services.engine, speech))
     bot.add_cog(AdminCog(bot, services.routing))
+    bot.add_cog(PrivacyCog(bot, SqlitePrivacyStore(services.db)))
     settings = services.settings.voice
     connector = DiscordVoiceConnector(bot, stt=services.stt, tts=services.tts, settings=settings)
     coach = VoiceCoach(

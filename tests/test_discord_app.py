@@ -23,8 +23,8 @@ async def test_create_bot_registers_every_command_group(tmp_path: Path) -> None:
     try:
         bot = create_bot(services)
         names = {command.name for command in bot.pending_application_commands}
-        assert {"interview", "admin", "voice", "round"} <= names
-        assert set(bot.cogs) >= {"InterviewCog", "AdminCog", "VoiceCog"}
+        assert {"interview", "admin", "voice", "round", "privacy"} <= names
+        assert set(bot.cogs) >= {"InterviewCog", "AdminCog", "VoiceCog", "PrivacyCog"}
         assert bot.voice_coach is not None
         assert isinstance(bot.voice_coach.connector, DiscordVoiceConnector)
         await bot.close()
