@@ -52,12 +52,18 @@ class ScriptedVoiceLink:
         self.dave_status = dave_status
         self.dave_protocol_version = dave_protocol_version
         self.spoken: list[str] = []
+        self.languages: list[str] = []
+        self.cut_short: deque[bool] = deque()
+        self.stop_speaking_during: list[str] = []
+        self._speaking: str | None = None
+        self.hold_speech = False
         self.listen_calls: list[frozenset[int]] = []
         self.listening: frozenset[int] = frozenset()
         self.turn_requests: list[int] = []
         self.unconsented_requests: list[int] = []
         self.stop_speaking_calls = 0
         self.closed = False
+        self.connected = True
         self.waiting_for: int | None = None
         self._scripts: dict[int, deque[VoiceTurn | None]] = defaultdict(deque)
         self._changed = asyncio.Condition()
@@ -95,13 +101,54 @@ class ScriptedVoiceLink:
         return self._channel_id
 
     async def speak(self, text: str, language: str = "en") -> bool:
-        """Record what would be said."""
+        """Record what would be said; like the real link, drop turns that ended before it.
+
+        ``cut_short`` scripts the results (False: barge-in); with ``hold_speech`` on, speech
+        lasts until ``finish_speaking()`` or ``stop_speaking()``.
+        """
         self.spoken.append(text)
-        return not self.closed
+        self.languages.append(language)
+        for script in self._scripts.values():
+            # Anything said before the bot started speaking is not an answer to it.
+            kept = [item for item in script if item is None]
+            script.clear()
+            script.extend(kept)
+        stopped = False
+        if self.hold_speech and not self.closed:
+            self._speaking = text
+            stop_count = self.stop_speaking_calls
+            try:
+                async with self._changed:
+                    await self._changed.wait_for(
+                        lambda: (
+                            not self.hold_speech
+                            or self.stop_speaking_calls > stop_count
+                            or self.closed
+                        )
+                    )
+                stopped = self.stop_speaking_calls > stop_count
+            finally:
+                self._speaking = None
+        if self.cut_short:
+            return self.cut_short.popleft() and not self.closed and not stopped
+        return not self.closed and not stopped
 
     def stop_speaking(self) -> None:
-        """Count stop requests."""
+        """Count stop requests (and end a held utterance)."""
         self.stop_speaking_calls += 1
+        if self._speaking is not None:
+            self.stop_speaking_during.append(self._speaking)
+            asyncio.get_running_loop().create_task(self._notify())
+
+    @property
+    def speaking(self) -> str | None:
+        """Return what is being said now (only while ``hold_speech`` holds it)."""
+        return self._speaking
+
+    async def finish_speaking(self) -> None:
+        """Let held speech end normally (and stop holding)."""
+        self.hold_speech = False
+        await self._notify()
 
     def listen_to(self, user_ids: set[int]) -> None:
         """Record whom the bot decodes from now on."""
@@ -115,6 +162,11 @@ class ScriptedVoiceLink:
             # A real receiver would have dropped this user's audio before decoding.
             self.unconsented_requests.append(user_id)
         script = self._scripts[user_id]
+        if timeout_s <= 0:
+            # A poll: only a turn already there; a scripted silence is time passing.
+            if script and script[0] is not None and not self.closed:
+                return script.popleft()
+            return None
         if not script:
             self.waiting_for = user_id
             try:
@@ -141,7 +193,7 @@ class ScriptedVoiceLink:
             dave_protocol_version=self.dave_protocol_version,
             listening_to=tuple(sorted(self.listening)),
             stats=self.stats,
-            connected=not self.closed,
+            connected=self.connected and not self.closed,
         )
 
     async def close(self) -> None:

@@ -123,6 +123,7 @@ class VoiceRun:
         self.ending: str | None = None
         self.ended_by: int | None = None
         self.awaiting_consent = False
+        self.notice_playing = False
         self.last_activity = now
         self.pending: dict[int, list[Event]] = {}
         self.wake = asyncio.Event()
@@ -294,10 +295,13 @@ class VoiceCoach:
             raise CoachError(
                 f"Join <#{round_.voice_channel_id}> first, then press Consent to take part."
             )
-        if existing is None:
-            await self.precheck_candidate(user_id, round_.guild_id)
-        participant, _ = round_.join(user_id, self._clock.now())
-        if participant.session_id is None:
+        started: tuple[int, list[Event]] | None = None
+        if existing is None or existing.session_id is None:
+            if existing is None:
+                await self.precheck_candidate(user_id, round_.guild_id)
+            # The interview starts before the person joins the queue: the run loop takes
+            # anyone in the queue at once (the spoken notice may end right now), and must
+            # find their first question waiting.
             session, events = await self.engine.start(
                 StartOptions(
                     user_id=user_id,
@@ -311,12 +315,22 @@ class VoiceCoach:
                     channel_id=None,
                 )
             )
-            participant.session_id = session.id
-            run.pending[user_id] = _prompts(events)
+            assert session.id is not None
+            started = (session.id, _prompts(events))
+            if run.done or run.ending is not None or not round_.status.live:
+                await self.engine.finish(session.id, stopped=True)
+                raise CoachError("That voice session has just ended.")
+        participant, _ = round_.join(user_id, self._clock.now())
+        if participant.session_id is None and started is not None:
+            participant.session_id, run.pending[user_id] = started
         await self.store.save_participant(self._round_id(run), participant)
         run.last_activity = self._monotonic()
         run.consented.set()
         log.info("User %s consented in voice session %s", user_id, run.id)
+        if round_.mode is RoundMode.SOLO and run.notice_playing:
+            # The candidate has read the notice: the first question should not wait for the
+            # rest of it. In a round the others may still be listening to it.
+            run.link.stop_speaking()
         if round_.mode is RoundMode.SOLO:
             return "Thanks. I'm listening to you now; the first question is coming."
         return "Thanks, you're in the queue. I'll call your name when it's your turn."
@@ -436,12 +450,17 @@ class VoiceCoach:
     def _idle(self, run: VoiceRun) -> bool:
         return self._monotonic() - run.last_activity > self.idle_timeout_s
 
-    async def _say(self, run: VoiceRun, text: str) -> None:
+    async def _say(self, run: VoiceRun, text: str) -> bool:
+        """Speak in the session's language; return False if it was cut short or failed."""
+        if run.ending is not None or run.wake.is_set():
+            # A stop (or next/skip) is waiting: real speech takes seconds, so don't start it.
+            return False
         try:
-            await run.link.speak(text, run.round.language.value)
+            return await run.link.speak(text, run.round.language.value)
         except Exception:
             # A failed voice must not end the session: everything is also in the thread.
             log.warning("Could not speak in voice session %s", run.id, exc_info=True)
+            return False
 
     def _apply(self, run: VoiceRun, command: Command | None) -> Command | None:
         """Record an ending command; return the command for turn-level handling."""
@@ -453,7 +472,11 @@ class VoiceCoach:
         try:
             await run.presenter.consent_notice(run.id, run.round.mode, CONSENT_NOTICE)
             await run.presenter.listening(())
-            await self._say(run, CONSENT_NOTICE)
+            run.notice_playing = True
+            try:
+                await self._say(run, CONSENT_NOTICE)
+            finally:
+                run.notice_playing = False
             if await self._wait_for_consent(run):
                 if run.round.mode is RoundMode.SOLO:
                     await self._solo(run)
@@ -521,6 +544,10 @@ class VoiceCoach:
             if isinstance(got, Command):
                 return got
             if got is None:
+                if not self._connected(run):
+                    # py-cord gave up on the connection without a voice-state event.
+                    run.ending = run.ending or "disconnected"
+                    return Command(run.ending)
                 if prompted or self._idle(run):
                     return None
                 prompted = True
@@ -529,12 +556,34 @@ class VoiceCoach:
                 await self._say(run, text)
                 continue
             if got.transcript.empty:
+                # Speaking clears turns that ended before it: take one already waiting (the
+                # real answer right after a cough) before asking again.
+                waiting = await self._waiting_turn(run, participant.user_id)
+                if waiting is not None:
+                    run.last_activity = self._monotonic()
+                    return waiting
                 text = NOT_CAUGHT.format(name=name)
                 await run.presenter.note(text + " The question is still open.")
                 await self._say(run, text)
                 continue
             run.last_activity = self._monotonic()
             return got
+
+    async def _waiting_turn(self, run: VoiceRun, user_id: int) -> VoiceTurn | None:
+        """Return a non-empty turn of the user that is already waiting, without waiting."""
+        try:
+            turn = await run.link.next_turn(user_id, 0)
+        except Exception:
+            log.warning("Could not look for a waiting turn in session %s", run.id, exc_info=True)
+            return None
+        return turn if turn is not None and not turn.transcript.empty else None
+
+    def _connected(self, run: VoiceRun) -> bool:
+        try:
+            return run.link.diagnostics().connected
+        except Exception:
+            log.warning("Voice diagnostics failed in session %s", run.id, exc_info=True)
+            return True
 
     async def _present(self, run: VoiceRun, user_id: int, events: Sequence[Event]) -> None:
         group = run.round.mode is RoundMode.GROUP
@@ -544,7 +593,10 @@ class VoiceCoach:
                 prompt = event.turn.prompt
                 if group:
                     prompt = f"{run.presenter.name_of(user_id)}, {prompt}"
-                await self._say(run, prompt)
+                if not await self._say(run, prompt):
+                    # Cut short: the candidate is already answering (or the session is
+                    # ending); more speech would throw that answer away.
+                    break
 
     async def _listen(self, run: VoiceRun, user_ids: set[int]) -> None:
         run.link.listen_to(user_ids)

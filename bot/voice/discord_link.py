@@ -7,8 +7,8 @@ import contextlib
 import io
 import logging
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 import discord
 
@@ -18,7 +18,7 @@ from bot.speech.stt import SpeechToText
 from bot.speech.tts import TextToSpeech
 from bot.voice.incremental import SttPool
 from bot.voice.playback import SentenceSpeaker
-from bot.voice.receive import VoiceReceiver, ensure_opus
+from bot.voice.receive import VoiceReceiver, ensure_opus, guard_missing_reader
 from bot.voice.turns import TurnPolicy, TurnTaker
 from bot.voice.types import AudioChunk, VoiceDiagnostics, VoiceLink, VoiceTurn
 from bot.voice.vad import VadSettings
@@ -27,6 +27,12 @@ log = logging.getLogger(__name__)
 
 TICK_S = 0.1
 CONNECT_TIMEOUT_S = 20.0
+# py-cord retries a failed handshake up to five times; the person waiting gets an answer sooner.
+CONNECT_TOTAL_S = 60.0
+# py-cord waits for Discord to confirm a disconnect for up to the connect timeout.
+DISCONNECT_TIMEOUT_S = 5.0
+# How often a wait for a turn looks again once its time is up but the person is still talking.
+TALKING_RECHECK_S = 0.5
 # Turns nobody has asked for yet; more than this means nobody is waiting, so drop the oldest.
 MAX_QUEUED_TURNS = 4
 
@@ -55,6 +61,9 @@ class DiscordVoiceLink:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._vc = voice_client
+        # Kept from the start: py-cord points ``channel`` elsewhere when the bot is moved.
+        self._channel_id = int(voice_client.channel.id)
+        self._guild_id = _guild_id_of(voice_client)
         self._listening: frozenset[int] = frozenset()
         self._queues: dict[int, asyncio.Queue[VoiceTurn]] = {}
         self._turns = TurnTaker(
@@ -73,10 +82,11 @@ class DiscordVoiceLink:
             clock=clock,
         )
         self._speaker = SentenceSpeaker(tts, self._play_pcm, self._stop_playback)
-        self._playing = False
+        self._speaking = 0
         self._interrupted = False
         self._ticker: asyncio.Task[None] | None = None
         self._closed = False
+        self._closed_event = asyncio.Event()
 
     def start(self) -> None:
         """Start receiving and the end-of-turn clock (on the event loop)."""
@@ -88,7 +98,7 @@ class DiscordVoiceLink:
     @property
     def channel_id(self) -> int:
         """Return the voice channel's id."""
-        return int(self._vc.channel.id)
+        return self._channel_id
 
     async def speak(self, text: str, language: str = "en") -> bool:
         """Say ``text``; anything said before it started is not an answer to it."""
@@ -97,7 +107,13 @@ class DiscordVoiceLink:
         self._turns.language = language
         for queue in self._queues.values():
             _empty(queue)
-        return await self._speaker.speak(text, language)
+        # Barge-in must work for the whole utterance, also while the next sentence is
+        # being synthesised and nothing is playing.
+        self._speaking += 1
+        try:
+            return await self._speaker.speak(text, language)
+        finally:
+            self._speaking -= 1
 
     def stop_speaking(self) -> None:
         """Stop any speech now."""
@@ -115,17 +131,59 @@ class DiscordVoiceLink:
         log.debug("voice link %s listening to %d people", self.channel_id, len(user_ids))
 
     async def next_turn(self, user_id: int, timeout_s: float) -> VoiceTurn | None:
-        """Wait for the next finished turn of ``user_id``; None after ``timeout_s``."""
+        """Wait for the next finished turn of ``user_id``; None after ``timeout_s`` of nothing.
+
+        The time only runs out while the person is silent: someone still talking (or whose
+        turn is still being transcribed) when it is up is waited for, not cut off.
+        """
         queue = self._queue(user_id)
-        try:
-            return await asyncio.wait_for(queue.get(), timeout_s)
-        except TimeoutError:
-            return None
+        if not queue.empty():
+            return queue.get_nowait()
+        wait_s = timeout_s
+        while not self._closed and wait_s > 0:
+            getter = asyncio.create_task(queue.get(), name=f"mb-voice-link-turn-{user_id}")
+            closed = asyncio.create_task(
+                self._closed_event.wait(), name=f"mb-voice-link-closed-{user_id}"
+            )
+            try:
+                await asyncio.wait(
+                    {getter, closed}, timeout=wait_s, return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                closed.cancel()
+                if not getter.done():
+                    getter.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await getter
+            if getter.done() and not getter.cancelled():
+                return getter.result()
+            wait_s = TALKING_RECHECK_S if self._hearing(user_id) else 0
+        return None
 
     def member_ids(self) -> set[int]:
-        """Return the humans in the channel now."""
-        channel: Any = self._vc.channel
-        return {int(m.id) for m in getattr(channel, "members", ()) if not m.bot}
+        """Return the humans in the channel now (from voice states: no member cache needed)."""
+        channel = self._channel()
+        if channel is None:
+            return set()
+        # ``members`` only lists people py-cord has cached as Members; without the members
+        # intent someone already in the channel when the bot started is missing there, but
+        # the voice_states intent always gives their voice state.
+        states = getattr(channel, "voice_states", None)
+        if isinstance(states, Mapping):
+            ids = {int(user_id) for user_id in states}
+        else:
+            ids = {int(m.id) for m in getattr(channel, "members", ()) if not m.bot}
+        me = getattr(getattr(self._vc, "user", None), "id", None)
+        guild = getattr(channel, "guild", None)
+        humans = set()
+        for user_id in ids:
+            if user_id == me:
+                continue
+            member = guild.get_member(user_id) if guild is not None else None
+            if member is not None and member.bot:
+                continue
+            humans.add(user_id)
+        return humans
 
     def diagnostics(self) -> VoiceDiagnostics:
         """Return the transport, DAVE and receive counters."""
@@ -148,12 +206,33 @@ class DiscordVoiceLink:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
+        self._closed_event.set()
         await self._turns.close()
         for queue in self._queues.values():
             _empty(queue)
-        with contextlib.suppress(discord.DiscordException, OSError):
-            await self._vc.disconnect(force=True)
+        try:
+            await asyncio.wait_for(self._vc.disconnect(force=True), DISCONNECT_TIMEOUT_S)
+        except TimeoutError:
+            log.warning("leaving voice channel %s was not confirmed in time", self.channel_id)
+        except (discord.DiscordException, OSError):
+            log.warning("leaving voice channel %s failed", self.channel_id, exc_info=True)
         log.info("left voice channel %s", self.channel_id)
+
+    def _channel(self) -> Any:
+        """Return the session's channel from the client cache (fresh after a guild reload)."""
+        client = getattr(self._vc, "client", None)
+        guild = client.get_guild(self._guild_id) if client is not None and self._guild_id else None
+        channel = guild.get_channel(self._channel_id) if guild is not None else None
+        if channel is None:
+            current: Any = self._vc.channel
+            channel = current if current is not None and current.id == self._channel_id else None
+        return channel
+
+    def _hearing(self, user_id: int) -> bool:
+        """Tell whether ``user_id`` is mid-turn or a finished turn is still being transcribed."""
+        if user_id not in self._listening:
+            return False
+        return self._turns.in_turn(user_id) or self._turns.pending_turns > 0
 
     # --- callbacks from the receive path ------------------------------------------------------
 
@@ -166,12 +245,12 @@ class DiscordVoiceLink:
 
     def _on_speech_start(self, user_id: int) -> None:
         # Barge-in: the candidate talking over the bot means "I've heard enough".
-        if self._playing and user_id in self._listening:
+        if self._speaking and user_id in self._listening:
             log.debug("barge-in by %s on channel %s", user_id, self.channel_id)
             self._speaker.interrupt()
 
     async def _on_turn(self, turn: VoiceTurn) -> None:
-        if turn.user_id not in self._listening:
+        if self._closed or turn.user_id not in self._listening:
             return
         queue = self._queue(turn.user_id)
         if queue.full():
@@ -210,7 +289,6 @@ class DiscordVoiceLink:
             loop.call_soon_threadsafe(settle, error)
 
         self._interrupted = False
-        self._playing = True
         try:
             self._vc.play(
                 discord.PCMAudio(io.BytesIO(pcm)),
@@ -222,8 +300,6 @@ class DiscordVoiceLink:
         except discord.ClientException:
             log.warning("voice playback refused on channel %s", self.channel_id, exc_info=True)
             return False
-        finally:
-            self._playing = False
         if error is not None:
             log.warning("voice playback failed on channel %s: %s", self.channel_id, error)
             return False
@@ -233,11 +309,28 @@ class DiscordVoiceLink:
         self._interrupted = True
         if self._vc.is_playing():
             self._vc.stop()
+            # VoiceClient.stop() also throws away py-cord's recorder slot, where the receive
+            # path keeps its stand-in; without it a member leaving raises in py-cord.
+            guard_missing_reader(self._vc)
+
+
+class _Leavable(Protocol):
+    """Anything py-cord can disconnect from voice (VoiceClient, VoiceProtocol)."""
+
+    async def disconnect(self, *, force: bool) -> None:
+        """Leave the voice channel."""
+        ...
 
 
 def _empty(queue: asyncio.Queue[VoiceTurn]) -> None:
     while not queue.empty():
         queue.get_nowait()
+
+
+def _guild_id_of(voice_client: Any) -> int:
+    """Return the id of the voice client's guild (0 if it cannot tell)."""
+    guild = getattr(voice_client.channel, "guild", None)
+    return int(getattr(guild, "id", 0) or 0)
 
 
 class DiscordVoiceConnector:
@@ -268,22 +361,74 @@ class DiscordVoiceConnector:
                 f"I need the **Connect** and **Speak** permissions in {channel.mention}. "
                 "Ask a server admin to grant them, then try again."
             )
-        if guild.voice_client is not None:
-            raise CoachError("I'm already in a voice channel in this server.")
+        stale = guild.voice_client
+        if stale is not None:
+            # The coach runs one session per server and has none here, so this connection
+            # was left behind (a crash, a failed leave): drop it rather than refuse forever.
+            log.warning("dropping a leftover voice connection in guild %s", guild_id)
+            await _force_leave(stale)
         ensure_opus()
         try:
-            voice_client: discord.VoiceClient = await channel.connect(
-                timeout=CONNECT_TIMEOUT_S, reconnect=True
+            voice_client: discord.VoiceClient = await asyncio.wait_for(
+                channel.connect(timeout=CONNECT_TIMEOUT_S, reconnect=True), CONNECT_TOTAL_S
             )
-        except (TimeoutError, discord.ClientException, OSError) as exc:
+        except Exception as exc:
             log.warning(
-                "could not join voice channel %s in guild %s: %s", channel_id, guild_id, exc
+                "could not join voice channel %s in guild %s: %r", channel_id, guild_id, exc
             )
-            raise CoachError(
-                "I couldn't join the voice channel (Discord didn't answer in time). "
-                "Try again in a moment."
-            ) from exc
-        link = DiscordVoiceLink(voice_client, stt=self._stt, tts=self._tts, settings=self._settings)
-        link.start()
+            # py-cord registers the voice client before the handshake and only removes it
+            # again after a timeout; anything else would block every later join.
+            if guild.voice_client is not None:
+                await _force_leave(guild.voice_client)
+            raise CoachError(_connect_failure(exc)) from exc
+        try:
+            link = DiscordVoiceLink(
+                voice_client, stt=self._stt, tts=self._tts, settings=self._settings
+            )
+            link.start()
+        except BaseException:
+            # Never stay in a channel nobody can stop a session in.
+            await _force_leave(voice_client)
+            raise
+        if isinstance(channel, discord.StageChannel):
+            await _take_the_stage(guild.me)
         log.info("joined voice channel %s in guild %s", channel_id, guild_id)
         return link
+
+
+async def _take_the_stage(me: discord.Member) -> None:
+    """Become a stage speaker (everyone joins a stage muted), or at least raise a hand."""
+    if me.voice is None:
+        return
+    try:
+        await me.edit(suppress=False)
+    except discord.HTTPException as exc:
+        # Without Mute Members a bot can't make itself a speaker; a moderator can accept.
+        log.info("could not become a stage speaker (%s); requesting to speak", exc.status)
+        try:
+            await me.request_to_speak()
+        except discord.HTTPException:
+            log.warning("could not request to speak on the stage", exc_info=True)
+
+
+async def _force_leave(voice_client: _Leavable) -> None:
+    """Leave a voice connection, ignoring errors and not waiting long for Discord."""
+    try:
+        await asyncio.wait_for(voice_client.disconnect(force=True), DISCONNECT_TIMEOUT_S)
+    except Exception:
+        log.warning("could not drop a voice connection", exc_info=True)
+
+
+def _connect_failure(exc: BaseException) -> str:
+    """Return what to tell the person when joining a voice channel failed."""
+    if isinstance(exc, TimeoutError):
+        return (
+            "I couldn't join the voice channel (Discord didn't answer in time). "
+            "Try again in a moment."
+        )
+    if isinstance(exc, RuntimeError | discord.opus.OpusNotLoaded):
+        # VoiceClient raises RuntimeError when PyNaCl or davey is missing.
+        return "Voice isn't set up on this bot (a voice library is missing). Tell the bot's host."
+    if isinstance(exc, discord.ClientException):
+        return "I'm still connected to a voice channel in this server. Try again in a moment."
+    return "I couldn't join the voice channel. Try again in a moment."

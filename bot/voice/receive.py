@@ -74,7 +74,7 @@ class _InertReader:
         """Do nothing: nothing was started."""
 
 
-def _guard_missing_reader(voice_client: Any) -> None:
+def guard_missing_reader(voice_client: Any) -> None:
     """Install the inert reader if py-cord has none, so member disconnects don't raise."""
     if getattr(voice_client, "_reader", None) is discord.utils.MISSING:
         voice_client._reader = _InertReader()
@@ -158,7 +158,7 @@ class VoiceReceiver:
         self._loop = asyncio.get_running_loop()
         self._origin_ms = self._clock() * 1000.0
         self._ensure_pipeline()
-        _guard_missing_reader(self._voice_client)
+        guard_missing_reader(self._voice_client)
         self._state.add_socket_listener(self._on_datagram)
         self._tick_task = self._loop.create_task(self._ticker(), name="voice-receive-tick")
         self.running = True

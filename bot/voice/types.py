@@ -154,7 +154,11 @@ class VoiceLink(Protocol):
         ...
 
     async def next_turn(self, user_id: int, timeout_s: float) -> VoiceTurn | None:
-        """Wait for ``user_id``'s next finished turn; None after ``timeout_s`` of nothing."""
+        """Wait for ``user_id``'s next finished turn; None after ``timeout_s`` of silence.
+
+        The timeout counts only while the person is silent (a long answer is not cut off);
+        ``timeout_s=0`` just checks for a turn already waiting.
+        """
         ...
 
     def member_ids(self) -> set[int]:

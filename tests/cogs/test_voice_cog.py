@@ -14,7 +14,7 @@ from discord_harness import FakeDiscord, Harness, find_custom_id, harness, paylo
 from bot.discord_app import MockingbirdBot, intents
 from bot.interview.engine import InterviewEngine
 from bot.interview.models import SessionStatus
-from bot.voice.coach import VoiceCoach
+from bot.voice.coach import CONSENT_NOTICE, VoiceCoach
 from cogs.interview import InterviewCog
 from cogs.voice import VoiceCog
 from storage.db import Database
@@ -488,4 +488,138 @@ async def test_candidate_leaving_ends_a_solo_interview(env: Env) -> None:
     await env.quiesce()
     assert env.link.closed
     assert any("You left the voice channel" in t for t in env.texts())
+    assert env.embeds()[-1]["title"] == "Interview stopped"
+
+
+# ---- where the scripted link had to learn from the real one ------------------------------
+
+
+async def _until(env: Env, condition: Any) -> None:
+    for _ in range(2000):
+        await env.h.settle()
+        if condition():
+            return
+        await asyncio.sleep(0.002)
+    raise AssertionError("condition never became true")
+
+
+def _holding_link(env: Env) -> ScriptedVoiceLink:
+    """Prepare the next link so that speech lasts until finished or stopped."""
+    link = ScriptedVoiceLink(
+        env.voice_id, member_source=lambda: env.connector.members_of(env.voice_id)
+    )
+    link.hold_speech = True
+    env.connector.prepared = link
+    return link
+
+
+async def test_consent_during_the_spoken_notice_cuts_it_short_for_the_first_question(
+    env: Env,
+) -> None:
+    link = _holding_link(env)
+    await env.h.join_voice(env.h.alice, env.voice_id)
+    await env.h.slash("voice", "interview", options={"questions": 2})
+    await _until(env, lambda: link.speaking == CONSENT_NOTICE)
+    assert link.listening == frozenset()
+    await env.h.click(env.notice(), label="Consent", user=env.h.alice)
+    await _until(env, lambda: link.speaking is not None and link.speaking != CONSENT_NOTICE)
+    assert link.stop_speaking_during == [CONSENT_NOTICE]
+    first = next(e for e in env.embeds() if e.get("title") == "Question 1 of 2")
+    assert link.speaking == first["description"]
+    assert link.listening == {env.uid(env.h.alice)}
+    await link.finish_speaking()
+    await env.quiesce()
+    assert link.waiting_for == env.uid(env.h.alice)
+
+
+async def test_consent_in_a_round_lets_the_notice_finish(env: Env) -> None:
+    link = _holding_link(env)
+    for user in (env.h.alice, env.h.bob):
+        await env.h.join_voice(user, env.voice_id)
+    await env.h.slash("round", "start", options={"rounds": 1})
+    await _until(env, lambda: link.speaking == CONSENT_NOTICE)
+    await env.h.click(env.notice(), label="Consent", user=env.h.alice)
+    await env.h.settle()
+    assert link.speaking == CONSENT_NOTICE and link.stop_speaking_during == []
+    await link.finish_speaking()
+    await env.quiesce()
+    assert link.spoken[-1].startswith("Alice, Question")
+
+
+async def test_an_answer_waiting_behind_an_empty_turn_is_not_thrown_away(env: Env) -> None:
+    await env.start_solo()
+    await env.consent(env.h.alice)
+    alice = env.uid(env.h.alice)
+    # A cough recognised as nothing, then the real answer, both finished before the bot
+    # looked: asking "could you say it again" would drop the answer (speech clears turns).
+    env.link.say(alice, "")
+    env.link.say(alice, "great answer where I shipped the migration")
+    await env.quiesce()
+    assert env.evaluator.calls == ["great answer where I shipped the migration"]
+    assert not any("didn't catch that" in t for t in env.texts())
+    assert any(t.startswith("**Score 92/100**") for t in env.texts())
+
+
+async def test_a_cut_short_question_still_waits_for_the_answer(env: Env) -> None:
+    await env.start_solo()
+    env.link.cut_short.append(False)  # the candidate talks over the first question
+    await env.consent(env.h.alice)
+    assert env.link.waiting_for == env.uid(env.h.alice)
+    env.link.say(env.uid(env.h.alice), "great answer given over the question")
+    await env.quiesce()
+    assert env.evaluator.calls == ["great answer given over the question"]
+    second = next(e for e in env.embeds() if e.get("title") == "Question 2 of 2")
+    assert env.link.spoken[-1] == second["description"]
+
+
+async def test_a_connection_lost_without_a_voice_state_event_ends_the_session(env: Env) -> None:
+    await env.start_solo()
+    await env.consent(env.h.alice)
+    env.link.connected = False  # py-cord gave up reconnecting; no VOICE_STATE_UPDATE came
+    env.link.silence(env.uid(env.h.alice))
+    await env.quiesce()
+    assert env.link.closed and env.coach.active(env.h.guild_id) is None
+    assert any("disconnected from the voice channel" in t for t in env.texts())
+    assert not any("take your time" in t for t in env.texts())
+
+
+async def test_the_notice_ending_while_consent_is_recorded_still_asks_the_first_question(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    link = _holding_link(env)
+    real_start = env.engine.start
+
+    async def start_while_the_notice_ends(options: Any) -> Any:
+        # Real speech ends on its own; here it ends while the interview is being created.
+        await link.finish_speaking()
+        for _ in range(20):
+            await asyncio.sleep(0)
+        return await real_start(options)
+
+    monkeypatch.setattr(env.engine, "start", start_while_the_notice_ends)
+    await env.h.join_voice(env.h.alice, env.voice_id)
+    await env.h.slash("voice", "interview", options={"questions": 2})
+    await _until(env, lambda: link.speaking == CONSENT_NOTICE)
+    await env.consent(env.h.alice)
+    first = next(e for e in env.embeds() if e.get("title") == "Question 1 of 2")
+    assert link.spoken[-1] == first["description"]
+    assert link.waiting_for == env.uid(env.h.alice)
+
+
+async def test_nothing_more_is_said_once_a_stop_is_waiting(env: Env) -> None:
+    link = _holding_link(env)
+    await env.h.join_voice(env.h.alice, env.voice_id)
+    await env.h.slash("voice", "interview", options={"questions": 2})
+    await _until(env, lambda: link.speaking == CONSENT_NOTICE)
+    await env.h.click(env.notice(), label="Consent", user=env.h.alice)
+    await _until(env, lambda: link.speaking is not None and link.speaking != CONSENT_NOTICE)
+    await link.finish_speaking()
+    await env.quiesce()
+    link.hold_speech = True
+    link.say(env.uid(env.h.alice), "great answer where I shipped the migration")
+    await _until(env, lambda: link.speaking is not None)
+    spoken = len(link.spoken)
+    # A stop arrives while the next question is being said: nothing else is started.
+    await env.h.slash("voice", "stop")
+    assert link.closed and len(link.spoken) == spoken
     assert env.embeds()[-1]["title"] == "Interview stopped"
