@@ -44,6 +44,27 @@ CONSENT_NOTICE = (
 )
 GENTLE_PROMPT = "{name}, take your time. I'm listening whenever you're ready."
 NOT_CAUGHT = "Sorry {name}, I didn't catch that. Could you say it again?"
+# What the bot says aloud, in the session's language (the thread keeps the English notes).
+SPOKEN: dict[str, dict[str, str]] = {
+    "en": {"consent": CONSENT_NOTICE, "gentle": GENTLE_PROMPT, "not_caught": NOT_CAUGHT},
+    "ko": {
+        "consent": (
+            "시작하기 전에 안내드립니다. 동의 버튼을 누른 분의 말만, 그분의 차례에만 듣습니다. "
+            "답변을 코칭하기 위해 말을 글로 바꾸지만 음성 자체는 저장하지 않습니다. 언제든 채널을 "
+            "나가실 수 있고, voice stop 명령으로 세션을 끝낼 수 있습니다."
+        ),
+        "gentle": "{name}님, 천천히 하셔도 됩니다. 준비되시면 말씀해 주세요.",
+        "not_caught": "죄송해요 {name}님, 잘 듣지 못했어요. 다시 말씀해 주시겠어요?",
+    },
+}
+
+
+def spoken(language: str, key: str, **values: str) -> str:
+    """Return the fixed sentence ``key`` to say aloud in ``language`` (English otherwise)."""
+    lines = SPOKEN.get(language, SPOKEN["en"])
+    return lines[key].format(**values)
+
+
 REASONS = {
     "stop": "The session was stopped.",
     "empty": "Everyone left the voice channel, so I stopped listening.",
@@ -474,7 +495,7 @@ class VoiceCoach:
             await run.presenter.listening(())
             run.notice_playing = True
             try:
-                await self._say(run, CONSENT_NOTICE)
+                await self._say(run, spoken(run.round.language.value, "consent"))
             finally:
                 run.notice_playing = False
             if await self._wait_for_consent(run):
@@ -551,9 +572,8 @@ class VoiceCoach:
                 if prompted or self._idle(run):
                     return None
                 prompted = True
-                text = GENTLE_PROMPT.format(name=name)
-                await run.presenter.note(text)
-                await self._say(run, text)
+                await run.presenter.note(GENTLE_PROMPT.format(name=name))
+                await self._say(run, spoken(run.round.language.value, "gentle", name=name))
                 continue
             if got.transcript.empty:
                 # Speaking clears turns that ended before it: take one already waiting (the
@@ -564,7 +584,7 @@ class VoiceCoach:
                     return waiting
                 text = NOT_CAUGHT.format(name=name)
                 await run.presenter.note(text + " The question is still open.")
-                await self._say(run, text)
+                await self._say(run, spoken(run.round.language.value, "not_caught", name=name))
                 continue
             run.last_activity = self._monotonic()
             return got

@@ -623,3 +623,11 @@ async def test_nothing_more_is_said_once_a_stop_is_waiting(env: Env) -> None:
     await env.h.slash("voice", "stop")
     assert link.closed and len(link.spoken) == spoken
     assert env.embeds()[-1]["title"] == "Interview stopped"
+
+
+async def test_a_korean_session_speaks_its_fixed_sentences_in_korean(env: Env) -> None:
+    await env.start_solo(language="ko")
+    assert "저장하지 않습니다" in env.link.spoken[0]
+    assert env.link.languages[0] == "ko"
+    # The thread notice stays readable for everyone in the server.
+    assert "never stored" in env.notice()["embeds"][0]["description"]
