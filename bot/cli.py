@@ -33,6 +33,7 @@ from bot.presenters import (
     rewrite_blocks,
     source_label,
     summary_lines,
+    without_heading,
 )
 from bot.services import build_services
 from bot.speech.pipeline import transcribe_file, transcribe_for_cli
@@ -97,9 +98,9 @@ def _write_evaluation(ev: Evaluation, out: TextIO) -> None:
     _write(out, f"  {dimensions_line(ev)}")
     for finding in ev.problems:
         _write(out, f"  - {finding_line(finding)}")
-    _write(out, f"  Praise: {ev.coaching.praise}")
-    _write(out, f"  Fix: {ev.coaching.fix}")
-    _write(out, f"  Tip: {ev.coaching.tip}")
+    _write(out, f"  Praise: {without_heading(ev.coaching.praise)}")
+    _write(out, f"  Fix: {without_heading(ev.coaching.fix)}")
+    _write(out, f"  Tip: {without_heading(ev.coaching.tip)}")
     for heading, text in rewrite_blocks(ev):
         _write(out, f"  Rewrite - {heading}:")
         for line in text.splitlines():

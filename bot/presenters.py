@@ -115,17 +115,70 @@ def summary_lines(summary: Summary) -> list[str]:
 REWRITE_TITLES = {"minimal": "Minimal patch", "medium": "Medium rewrite", "ideal": "Ideal answer"}
 PROVIDER_NAMES = {"openai": "OpenAI", "anthropic": "Anthropic"}
 
+# Headings of one answer's feedback, in the interview's language.
+FEEDBACK_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "score": "Score",
+        "praise": "What worked",
+        "fix": "Fix first",
+        "tip": "Tip",
+        "evidence": "Evidence",
+    },
+    "ko": {
+        "score": "점수",
+        "praise": "잘한 점",
+        "fix": "먼저 고칠 점",
+        "tip": "팁",
+        "evidence": "근거",
+    },
+}
+_SOURCE_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "llm": "Coached by {provider}",
+        "budget": "Offline coach (today's AI budget is used up)",
+        "failed": "Offline coach (the AI coach was unavailable)",
+        "offline": "Offline coach",
+        "the_ai": "the AI coach",
+    },
+    "ko": {
+        "llm": "{provider} AI 코칭",
+        "budget": "오프라인 코치 (오늘의 AI 사용량 소진)",
+        "failed": "오프라인 코치 (AI 코치를 사용할 수 없음)",
+        "offline": "오프라인 코치",
+        "the_ai": "AI 코치",
+    },
+}
+# The offline coach's texts start with their own heading; shown under ours it would repeat.
+_LEADING_LABELS = ("What worked:", "Most important fix:", "잘한 점:", "가장 중요한 개선점:")
 
-def source_label(evaluation: Evaluation) -> str:
+
+def feedback_labels(language: str = "en") -> dict[str, str]:
+    """Return the feedback headings for a language (English when it has none)."""
+    return FEEDBACK_LABELS.get(language, FEEDBACK_LABELS["en"])
+
+
+def without_heading(text: str) -> str:
+    """Return coaching text without a heading it already carries ("What worked: ...")."""
+    stripped = text.strip()
+    for label in _LEADING_LABELS:
+        if stripped.startswith(label):
+            rest = stripped[len(label) :].strip()
+            if rest:
+                return rest[0].upper() + rest[1:]
+    return stripped
+
+
+def source_label(evaluation: Evaluation, language: str = "en") -> str:
     """Return who graded: "Coached by <provider>" or "Offline coach" with the reason."""
+    texts = _SOURCE_LABELS.get(language, _SOURCE_LABELS["en"])
     if evaluation.source == "llm":
-        provider = str(evaluation.extra.get("provider") or "the AI coach")
-        return f"Coached by {PROVIDER_NAMES.get(provider, provider)}"
+        provider = str(evaluation.extra.get("provider") or texts["the_ai"])
+        return texts["llm"].format(provider=PROVIDER_NAMES.get(provider, provider))
     if evaluation.extra.get("llm_budget_exhausted"):
-        return "Offline coach (today's AI budget is used up)"
+        return texts["budget"]
     if evaluation.extra.get("llm_failed"):
-        return "Offline coach (the AI coach was unavailable)"
-    return "Offline coach"
+        return texts["failed"]
+    return texts["offline"]
 
 
 def evaluation_note(evaluation: Evaluation) -> str | None:

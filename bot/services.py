@@ -22,7 +22,7 @@ from bot.llm.guild_routing import (
     provider_factory,
 )
 from bot.llm.health import HealthTracker
-from bot.llm.keys import install_redaction
+from bot.llm.keys import SecretRedactor, install_redaction
 from bot.llm.prompts import PromptRegistry
 from bot.llm.router import LLMRouter
 from bot.speech.audio import AudioLimits
@@ -80,10 +80,15 @@ def build_llm_services(settings: Settings, db: Database, rubric: Rubric) -> LLMS
     global_router = (
         LLMRouter(providers, health=HealthTracker(), usage_sink=sink) if providers else None
     )
-    vault = master_vault(llm.master_key)
-    if vault is not None:
-        # Mask every server key the vault sees in whatever the configured handlers print.
-        install_redaction(vault.redactor)
+    # Mask the bot's own keys and every server key the vault sees in whatever is logged,
+    # tracebacks included.
+    token = settings.discord.discord_token
+    discord_token = token.get_secret_value() if token is not None else None
+    redactor = SecretRedactor(
+        key for key in (llm.openai_key, llm.anthropic_key, llm.master_key, discord_token) if key
+    )
+    vault = master_vault(llm.master_key, redactor)
+    install_redaction(redactor)
     budget = SqliteBudget(db, llm.llm_daily_token_budget)
     if vault is None:
         log.info("MOCKINGBIRD_MASTER_KEY is not set: servers cannot bring their own model keys")

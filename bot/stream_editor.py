@@ -159,6 +159,15 @@ class StreamingMessageEditor:
                 await self._wait_turn()
                 await self._push_hard(self._pending)
 
+    async def abort(self) -> None:
+        """Stop without the final edit (the message is gone or cannot be edited)."""
+        self._closed = True
+        timer, self._timer = self._timer, None
+        if timer is not None and not timer.done():
+            timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await timer
+
     def _due(self) -> bool:
         """Tell whether enough time passed since the last send or edit."""
         return self._clock() - self._last >= self._min_interval

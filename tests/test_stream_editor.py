@@ -206,3 +206,19 @@ def test_split_prefers_paragraphs_then_lines_then_words() -> None:
     no_breaks = "z" * 5000
     head, rest = split_message(no_breaks, 2000)
     assert len(head) <= 2000 and head + rest == no_breaks
+
+
+async def test_abort_cancels_the_pending_edit_and_makes_no_final_one(clock: FakeClock) -> None:
+    target = FakeTarget(clock)
+    ed = editor(target, clock)
+    await ed.append("first")
+    await ed.append(" second")  # too soon: left to the timer
+    await ed.abort()
+    clock.now += 5
+    await asyncio.sleep(0)
+    assert [c[1] for c in target.calls] == ["send"]
+    assert target.contents == ["first"]
+    with pytest.raises(RuntimeError):
+        await ed.append("more")
+    await ed.aclose()  # closing an aborted editor sends nothing either
+    assert len(target.calls) == 1

@@ -66,9 +66,10 @@ _NOTES: dict[str, dict[Language, str]] = {
     "budget": {
         Language.EN: "This server has used today's AI coaching budget, so this is the offline "
         "coach's feedback (your answer is saved). The budget resets at midnight UTC, "
-        "in {wait}.",
+        "in {wait}; then `/interview reevaluate` re-grades it with the AI coach.",
         Language.KO: "이 서버의 오늘 AI 코칭 사용량이 모두 소진되어 오프라인 코치의 피드백을 "
-        "보여 드립니다(답변은 저장되었습니다). 사용량은 UTC 자정, {wait} 후에 초기화됩니다.",
+        "보여 드립니다(답변은 저장되었습니다). 사용량은 UTC 자정, {wait} 후에 초기화되며, "
+        "그 뒤 `/interview reevaluate`로 AI 코치에게 다시 채점받을 수 있습니다.",
     },
 }
 
@@ -117,6 +118,9 @@ class LLMScope:
     on_section: SectionCallback | None = None
     # The text actually asked (a follow-up's wording rather than the bank question).
     prompt_text: str | None = None
+    # Ids for log lines only (a failed reply is traced to its session, never by its text).
+    session_id: int | None = None
+    user_id: int | None = None
 
 
 _scope: contextvars.ContextVar[LLMScope | None] = contextvars.ContextVar(
@@ -131,9 +135,18 @@ def llm_scope(
     key: str | None = None,
     on_section: SectionCallback | None = None,
     prompt_text: str | None = None,
+    session_id: int | None = None,
+    user_id: int | None = None,
 ) -> Iterator[LLMScope]:
-    """Set the guild, A/B key, section callback and asked text for calls inside the block."""
-    scope = LLMScope(guild_id=guild_id, key=key, on_section=on_section, prompt_text=prompt_text)
+    """Set the guild, A/B key, section callback, asked text and log ids inside the block."""
+    scope = LLMScope(
+        guild_id=guild_id,
+        key=key,
+        on_section=on_section,
+        prompt_text=prompt_text,
+        session_id=session_id,
+        user_id=user_id,
+    )
     token = _scope.set(scope)
     try:
         yield scope
@@ -144,6 +157,11 @@ def llm_scope(
 def current_scope() -> LLMScope:
     """Return the scope set by the innermost ``llm_scope`` (an empty one outside any)."""
     return _scope.get() or LLMScope()
+
+
+def _ids(scope: LLMScope, guild_id: int | None) -> str:
+    """Return the ids that trace a model call in the logs (never any answer text)."""
+    return f"session {scope.session_id}, user {scope.user_id}, guild {guild_id}"
 
 
 def _clip(text: str, limit: int) -> str:
@@ -310,14 +328,23 @@ class LLMEvaluator:
             sections = parser.finish()
             feedback = parse_feedback(sections, provider=result.provider, model=result.model)
         except AllProvidersFailed as exc:
-            log.warning("evaluation fell back to the rubric: %s", exc)
+            log.warning("evaluation fell back to the rubric (%s): %s", _ids(scope, guild), exc)
             return self._degraded(offline, language, "unavailable", "all_providers_failed")
         except StreamInterrupted as exc:
-            log.warning("evaluation stream from %s broke; using the rubric", exc.provider)
+            log.warning(
+                "evaluation stream from %s broke (%s); using the rubric",
+                exc.provider,
+                _ids(scope, guild),
+            )
             return self._degraded(offline, language, "unavailable", "stream_interrupted")
         except LLMError as exc:
-            # Malformed JSON or a reply of the wrong shape; the provider did answer.
-            log.warning("evaluation reply unusable (%s); using the rubric", type(exc).__name__)
+            # Malformed JSON or a reply of the wrong shape; the provider did answer. The
+            # reply may quote the answer, so its text is for DEBUG only.
+            log.warning(
+                "evaluation reply unusable (%s, %s); using the rubric",
+                type(exc).__name__,
+                _ids(scope, guild),
+            )
             log.debug("evaluation reply problem: %s", exc)
             return self._degraded(offline, language, "unavailable", "malformed")
         finally:
@@ -459,6 +486,10 @@ class LLMEvaluator:
         extra["budget_exhausted"] = True
         # Kept for readers written before the cog learnt "budget_exhausted".
         extra["llm_budget_exhausted"] = True
+        # The model was wanted and not used: /interview reevaluate re-grades such answers
+        # once the budget resets (it looks for "llm_failed").
+        extra["llm_failed"] = True
+        extra["llm_error"] = "budget"
         # The cog can render this as a Discord timestamp in the reader's own time zone.
         extra["budget_resets_at"] = reset.isoformat()
         return replace(offline, extra=extra)

@@ -197,7 +197,10 @@ def validate_key_shape(provider: str, api_key: str) -> str:
     prefix = _KEY_PREFIX[provider]
     label = "OpenAI" if provider == OPENAI else "Anthropic"
     if any(c.isspace() for c in key) or not key.isascii():
-        raise KeyShapeError(f"That does not look like an {label} key: it has spaces in it.")
+        raise KeyShapeError(
+            f"That does not look like an {label} key: it has spaces, line breaks or other "
+            "characters a key never has. Copy it again in one piece."
+        )
     if provider == OPENAI and key.startswith(_KEY_PREFIX[ANTHROPIC]):
         raise KeyShapeError("That is an Anthropic key; choose provider `anthropic` instead.")
     if not key.startswith(prefix) or not _MIN_KEY_LEN <= len(key) <= _MAX_KEY_LEN:
@@ -522,13 +525,13 @@ MASTER_KEY_HELP = (
 )
 
 
-def master_vault(value: str | None) -> KeyVault | None:
+def master_vault(value: str | None, redactor: SecretRedactor | None = None) -> KeyVault | None:
     """Return the vault for a ``MOCKINGBIRD_MASTER_KEY`` value, or None when it is unset."""
     value = (value or "").strip()
     if not value:
         return None
     try:
-        return KeyVault(value)
+        return KeyVault(value, redactor)
     except KeyVaultError:
         raise ConfigError(
             f"{MASTER_KEY_ENV} is set but is not a valid Fernet key. {MASTER_KEY_HELP}"

@@ -27,6 +27,7 @@ from bot.presenters import (
     comparison_lines,
     dimensions_line,
     evaluation_note,
+    feedback_labels,
     finding_line,
     reevaluation_lines,
     rewrite_blocks,
@@ -34,6 +35,7 @@ from bot.presenters import (
     shorten,
     source_label,
     summary_lines,
+    without_heading,
 )
 from bot.text import split_message
 
@@ -55,6 +57,33 @@ PREVIEW_HEADER = "_Live coaching (scores and evidence follow once they are check
 PREVIEW_CHECKING = "_Checking the evidence against your answer…_"
 PREVIEW_ABANDONED = "_The live preview stopped because grading failed; see below._"
 PREVIEW_SUPERSEDED = "_(feedback above)_"
+# Left on a preview message when the feedback had to be posted as new messages after it.
+PREVIEW_MOVED = "_(feedback below)_"
+_PREVIEW_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "header": PREVIEW_HEADER,
+        "checking": PREVIEW_CHECKING,
+        "abandoned": PREVIEW_ABANDONED,
+    },
+    "ko": {
+        "header": "_실시간 코칭 (점수와 근거는 확인 후 이어집니다)…_",
+        "checking": "_답변과 근거를 대조하는 중…_",
+        "abandoned": "_채점에 실패해 실시간 미리보기가 멈췄습니다. 아래를 확인하세요._",
+    },
+}
+# A retry is stored as an extra attempt, and /interview reevaluate re-grades only turns.
+RETRY_OFFLINE_NOTE = {
+    "en": "The AI coach did not grade this retry, so this is the offline coach's feedback. "
+    "Retries are not re-graded later: rewind this question again once the AI coach is back.",
+    "ko": "이번 재시도는 AI 코치가 채점하지 못해 오프라인 코치의 피드백을 보여 드립니다. "
+    "재시도는 나중에 다시 채점되지 않으니, AI 코치가 돌아오면 이 질문을 다시 되감아 답해 보세요.",
+}
+MIXED_GRADERS_NOTE = {
+    "en": "_Note: one attempt was graded by the AI coach and the other by the offline coach, "
+    "so the scores are not directly comparable._",
+    "ko": "_참고: 한 시도는 AI 코치가, 다른 시도는 오프라인 코치가 채점해 점수를 그대로 비교할 수 "
+    "없습니다._",
+}
 _QUOTED = re.compile(r"\u201c([^\u201d]{2,300})\u201d|\"([^\"]{2,300})\"")
 
 
@@ -78,25 +107,29 @@ def _colour(score: int) -> discord.Colour:
     return GOOD if score >= 75 else MIXED if score >= 50 else WEAK
 
 
-def feedback_text(evaluation: Evaluation) -> str:
+def feedback_text(evaluation: Evaluation, language: str = "en", *, note: str | None = None) -> str:
     """Return the feedback for one answer as Markdown: score, praise, fix, tip, evidence."""
+    label = feedback_labels(language)
+    coaching = evaluation.coaching
     parts = [
-        f"**Score {evaluation.score}/100** · {dimensions_line(evaluation)} · "
-        f"_{source_label(evaluation)}_",
-        f"**What worked:** {evaluation.coaching.praise}",
-        f"**Fix first:** {evaluation.coaching.fix}",
-        f"**Tip:** {evaluation.coaching.tip}",
+        f"**{label['score']} {evaluation.score}/100** · {dimensions_line(evaluation)} · "
+        f"_{source_label(evaluation, language)}_",
+        f"**{label['praise']}:** {without_heading(coaching.praise)}",
+        f"**{label['fix']}:** {without_heading(coaching.fix)}",
+        f"**{label['tip']}:** {without_heading(coaching.tip)}",
     ]
-    note = evaluation_note(evaluation)
+    note = note if note is not None else evaluation_note(evaluation)
     if note:
         parts.append(f"_{note}_")
     problems = evaluation.problems
     if problems:
-        parts.append("**Evidence**\n" + "\n".join(f"- {finding_line(f)}" for f in problems))
+        parts.append(
+            f"**{label['evidence']}**\n" + "\n".join(f"- {finding_line(f)}" for f in problems)
+        )
     return "\n".join(parts)
 
 
-def render(events: list[Event]) -> list[Outgoing]:
+def render(events: list[Event], language: str = "en") -> list[Outgoing]:
     """Return the messages that present ``events`` in order."""
     out: list[Outgoing] = []
     for event in events:
@@ -119,14 +152,17 @@ def render(events: list[Event]) -> list[Outgoing]:
         elif isinstance(event, FeedbackGiven):
             out.extend(
                 Outgoing(content=c, feedback=True)
-                for c in split_message(feedback_text(event.evaluation))
+                for c in split_message(feedback_text(event.evaluation, language))
             )
             if event.turn.id is not None:
                 out.extend(_rewrites_offer(event.evaluation, event.turn.id, 1))
         elif isinstance(event, RewindAsked):
             out.append(_rewind_message(event))
         elif isinstance(event, RetryGraded):
-            out.extend(Outgoing(content=c, feedback=True) for c in split_message(retry_text(event)))
+            out.extend(
+                Outgoing(content=c, feedback=True)
+                for c in split_message(retry_text(event, language))
+            )
             if event.turn.id is not None:
                 out.extend(
                     _rewrites_offer(event.attempt.evaluation, event.turn.id, event.attempt_number)
@@ -193,14 +229,23 @@ def _rewind_message(event: RewindAsked) -> Outgoing:
     return Outgoing(embed=embed, speak=event.turn.prompt, cancel_rewind=event.session_id)
 
 
-def retry_text(event: RetryGraded) -> str:
+def retry_text(event: RetryGraded, language: str = "en") -> str:
     """Return a retry's comparison with the previous attempt, then its full feedback."""
     head = (
         f"**Retry of question {event.number}** (attempt {event.attempt_number}) "
         "compared with your previous attempt:"
     )
-    body = "\n".join(comparison_lines(event.comparison))
-    return f"{head}\n{body}\n\n{feedback_text(event.attempt.evaluation)}"
+    lines = comparison_lines(event.comparison)
+    before, after = event.comparison.before, event.comparison.after
+    if (before.source == "llm") != (after.source == "llm"):
+        # A grader change moves the score by itself; say so before anyone reads it as progress.
+        lines.append(MIXED_GRADERS_NOTE.get(language, MIXED_GRADERS_NOTE["en"]))
+    evaluation = event.attempt.evaluation
+    note = None
+    if evaluation.extra.get("llm_failed") or evaluation.extra.get("llm_budget_exhausted"):
+        note = RETRY_OFFLINE_NOTE.get(language, RETRY_OFFLINE_NOTE["en"])
+    body = "\n".join(lines)
+    return f"{head}\n{body}\n\n{feedback_text(evaluation, language, note=note)}"
 
 
 def shorten_block(text: str, limit: int = 2000) -> str:
@@ -233,11 +278,16 @@ def reevaluation_messages(result: Reevaluation) -> list[str]:
     return split_message("\n".join(reevaluation_lines(result)))
 
 
-def preview_section(key: str, value: Any, answer: str) -> str | None:
+def preview_text(kind: str, language: str = "en") -> str:
+    """Return a live preview's fixed line ("header", "checking", "abandoned") in a language."""
+    return _PREVIEW_TEXT.get(language, _PREVIEW_TEXT["en"])[kind]
+
+
+def preview_section(key: str, value: Any, answer: str, language: str = "en") -> str | None:
     """Return a streamed prose section as preview Markdown, or None if it is not shown live."""
-    label = PREVIEW_SECTIONS.get(key)
-    if label is None or not isinstance(value, str) or not value.strip():
+    if key not in PREVIEW_SECTIONS or not isinstance(value, str) or not value.strip():
         return None
+    label = feedback_labels(language)[key]
     return f"**{label}:** {unverified_quotes_removed(value.strip(), answer)}"
 
 

@@ -32,6 +32,7 @@ from cogs.interview._controls import (
 )
 from cogs.interview._live import LivePreview
 from cogs.interview._render import (
+    PREVIEW_MOVED,
     PREVIEW_SUPERSEDED,
     Outgoing,
     history_embed,
@@ -57,6 +58,11 @@ LANGUAGE_CHOICES = [
 NOT_YOURS = (
     "Only {mention}'s answers are graded in this thread; start your own with `/interview start`."
 )
+STILL_GRADING = (
+    "I'm still grading your previous answer, so this message wasn't used as an answer. "
+    "When the feedback appears, answer the next question (send this again if it belongs there)."
+)
+STILL_GRADING_SKIP = "I'm still grading your answer; press Skip on the next question instead."
 
 
 class InterviewCog(commands.Cog):
@@ -78,6 +84,9 @@ class InterviewCog(commands.Cog):
         # Discord rate-limits edits: the live preview edits at most once per interval.
         self.stream_interval = stream_interval
         self._warned: set[tuple[int, int]] = set()
+        # Sessions whose answer is being graded now: a second message meanwhile would
+        # otherwise answer a follow-up the candidate has not seen yet.
+        self._grading: set[int] = set()
 
     # ---- slash commands ------------------------------------------------------------
 
@@ -195,9 +204,7 @@ class InterviewCog(commands.Cog):
                 await channel.send(place.note)
         assert session.id is not None
         await channel.send(f"{ctx.author.mention} welcome back: {self._progress(session)}.")
-        await self._post(
-            channel, session.id, await self.engine.resume(session.id), session.language.value
-        )
+        await self._post(channel, session.id, await self._resume(session), session.language.value)
         where = getattr(channel, "mention", "your DMs")
         await ctx.followup.send(f"Resumed in {where}.", ephemeral=True)
 
@@ -250,7 +257,12 @@ class InterviewCog(commands.Cog):
         await ctx.defer(ephemeral=True)
         session = await self._require_latest(ctx)
         assert session.id is not None
-        with llm_scope(guild_id=session.guild_id, key=str(session.id)):
+        with llm_scope(
+            guild_id=session.guild_id,
+            key=str(session.id),
+            session_id=session.id,
+            user_id=session.user_id,
+        ):
             result = await self.engine.reevaluate(session.id)
         for chunk in reevaluation_messages(result):
             await ctx.followup.send(chunk, ephemeral=True)
@@ -280,6 +292,18 @@ class InterviewCog(commands.Cog):
                     allowed_mentions=discord.AllowedMentions.none(),
                 )
             return
+        if session.id in self._grading:
+            await message.reply(STILL_GRADING, allowed_mentions=discord.AllowedMentions.none())
+            return
+        self._grading.add(session.id)
+        try:
+            await self._take_answer(message, session)
+        finally:
+            self._grading.discard(session.id)
+
+    async def _take_answer(self, message: discord.Message, session: Session) -> None:
+        """Grade the owner's message as the answer (or finish an interrupted grade)."""
+        assert session.id is not None
         current = session.current_turn
         if (
             session.rewind_turn_id is None
@@ -290,12 +314,13 @@ class InterviewCog(commands.Cog):
             await self._post(
                 message.channel,
                 session.id,
-                await self.engine.resume(session.id),
+                await self._resume(session),
                 session.language.value,
             )
             await message.reply(
-                "I restarted while grading your previous answer; its feedback is above. "
-                "This message wasn't used as an answer: please answer the question above."
+                "I hadn't finished grading your previous answer (I restarted or hit an "
+                "error); its feedback is above now. This message wasn't used as an answer: "
+                "please answer the question above."
             )
             return
         attachment = audio_attachment(message)
@@ -353,6 +378,9 @@ class InterviewCog(commands.Cog):
                 ephemeral=True,
             )
             return
+        if action == "skip" and session_id in self._grading:
+            await interaction.response.send_message(STILL_GRADING_SKIP, ephemeral=True)
+            return
         await interaction.response.defer()
         if action == "skip":
             events = await self.engine.skip(session_id)
@@ -367,18 +395,24 @@ class InterviewCog(commands.Cog):
                     ephemeral=True,
                 )
                 return
-            events = await self.engine.resume(session_id)
+            events = await self._resume(session)
         await self._post_to_session(await self.engine.session(session_id), events)
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
         """Grade answers that were saved but not graded when the bot last stopped."""
         for session_id in await self.engine.sessions_awaiting_grade():
+            if session_id in self._grading:
+                continue
+            # A message sent meanwhile must not re-grade (and re-post) the same answer.
+            self._grading.add(session_id)
             try:
                 session = await self.engine.session(session_id)
-                await self._post_to_session(session, await self.engine.resume(session_id))
+                await self._post_to_session(session, await self._resume(session))
             except Exception:
                 log.exception("Could not finish grading session %s after restart", session_id)
+            finally:
+                self._grading.discard(session_id)
 
     @commands.Cog.listener()
     async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
@@ -403,11 +437,17 @@ class InterviewCog(commands.Cog):
     ) -> None:
         """Grade an answer, streaming the model's coaching, then post the outcome."""
         assert session.id is not None
-        live = LivePreview(channel, text, min_interval=self.stream_interval)
+        live = LivePreview(
+            channel, text, min_interval=self.stream_interval, language=session.language.value
+        )
         try:
             async with channel.typing():
                 with llm_scope(
-                    guild_id=session.guild_id, key=str(session.id), on_section=live.on_section
+                    guild_id=session.guild_id,
+                    key=str(session.id),
+                    on_section=live.on_section,
+                    session_id=session.id,
+                    user_id=session.user_id,
                 ):
                     events = await self.engine.answer(session.id, text, words, spoken=spoken)
         except BaseException:
@@ -415,6 +455,17 @@ class InterviewCog(commands.Cog):
             raise
         preview = await live.close()
         await self._post(channel, session.id, events, session.language.value, preview=preview)
+
+    async def _resume(self, session: Session) -> list[Event]:
+        """Resume a session; an answer it re-grades uses the server's key and budget."""
+        assert session.id is not None
+        with llm_scope(
+            guild_id=session.guild_id,
+            key=str(session.id),
+            session_id=session.id,
+            user_id=session.user_id,
+        ):
+            return await self.engine.resume(session.id)
 
     async def _show_rewrites(
         self, interaction: discord.Interaction, turn_id: int, attempt: int
@@ -500,14 +551,21 @@ class InterviewCog(commands.Cog):
     ) -> None:
         # Feedback replaces the live preview in place, so nothing is shown twice.
         reuse = list(preview or [])
+        leftover = PREVIEW_SUPERSEDED
         try:
-            for item in render(events):
+            for item in render(events, language):
                 if item.feedback and item.content and reuse:
-                    await reuse.pop(0).edit(item.content)
+                    if await _replaced(reuse.pop(0), item.content, session_id):
+                        continue
+                    # A preview message was deleted or cannot be edited: post the feedback
+                    # as new messages, below whatever is left of the preview.
+                    leftover = PREVIEW_MOVED
+                    reuse, stale = [], reuse
+                    await self._send(channel, session_id, item, language)
+                    await _mark_all(stale, leftover)
                     continue
                 await self._send(channel, session_id, item, language)
-            for handle in reuse:
-                await handle.edit(PREVIEW_SUPERSEDED)
+            await _mark_all(reuse, leftover)
         except discord.NotFound:
             log.warning("Channel for session %s disappeared while posting", session_id)
 
@@ -538,3 +596,26 @@ class InterviewCog(commands.Cog):
                 # Clicks are routed by custom_id in on_interaction; stopping the view
                 # keeps py-cord's view store from holding every question forever.
                 view.stop()
+
+
+async def _replaced(handle: MessageHandle, text: str, session_id: int) -> bool:
+    """Edit a preview message into final text; False when Discord refuses the edit."""
+    try:
+        await handle.edit(text)
+    except discord.HTTPException as exc:
+        log.warning(
+            "Could not replace the live preview of session %s (HTTP %s); posting anew",
+            session_id,
+            exc.status,
+        )
+        return False
+    return True
+
+
+async def _mark_all(handles: list[MessageHandle], text: str) -> None:
+    """Replace leftover preview messages with a pointer to the feedback (best effort)."""
+    for handle in handles:
+        try:
+            await handle.edit(text)
+        except discord.HTTPException:
+            log.debug("a leftover preview message could not be edited", exc_info=True)

@@ -29,8 +29,10 @@ class ThreadPresenter:
         channel: discord.abc.Messageable,
         voice_channel_id: int,
         names: dict[int, str] | None = None,
+        language: str = "en",
     ) -> None:
         self.guild = guild
+        self.language = language
         self.channel = channel
         self.voice_channel_id = voice_channel_id
         self.names = names if names is not None else {}
@@ -91,7 +93,7 @@ class ThreadPresenter:
     async def events(self, user_id: int, events: Sequence[Event], group: bool) -> None:
         """Post engine events; in a round, questions mention whose turn it is."""
         first_feedback = True
-        for item in render(list(events)):
+        for item in render(list(events), self.language):
             content = item.content
             if group and item.embed is not None and item.controls:
                 content = f"<@{user_id}>, your turn."

@@ -248,7 +248,7 @@ class VoiceCog(commands.Cog):
                 where, where_id, note = await _round_thread(ctx.channel, member)
             if note:
                 await where.send(note)
-            presenter = ThreadPresenter(guild, where, channel.id, self._names)
+            presenter = ThreadPresenter(guild, where, channel.id, self._names, language)
             self._names[member.id] = member.display_name
             request = VoiceRequest(
                 guild_id=guild.id,

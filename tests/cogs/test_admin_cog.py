@@ -226,3 +226,53 @@ async def test_without_a_master_key_the_operator_is_told_what_to_set(
         assert "MOCKINGBIRD_MASTER_KEY" in text and "Fernet.generate_key()" in text
         await env.h.slash("admin", "llm-status", user=env.carol)
         assert "Server keys are off" in env.last_followup()
+
+
+async def test_a_provider_check_that_times_out_stores_the_key_untested(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    env.routing.check_timeout_s = 0.2
+    env.llm.openai.default = Behaviour(text="OK", ttft_s=3.0)
+    await env.submit_key(OWN_KEY)
+    text = env.last_followup()
+    assert "could not reach OpenAI" in text and "`wxyz`" in text
+    assert list(await SqliteGuildKeys(env.db).load_all(env.h.guild_id)) == [OPENAI]
+    assert (await env.routing.route_for(env.h.guild_id)).source is RouteSource.OWN
+    assert_no_key(caplog.text)
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [f"\n  {OWN_KEY}\n", f"\t{OWN_KEY} \r\n"],
+    ids=["newlines-around", "tabs-and-crlf"],
+)
+async def test_a_key_pasted_with_whitespace_around_it_is_trimmed(
+    env: Env, pasted: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    env.llm.openai.default = Behaviour(text="OK")
+    await env.submit_key(pasted)
+    assert "test call worked" in env.last_followup()
+    (check,) = env.llm.requests_for("openai")
+    assert check.headers["authorization"] == f"Bearer {OWN_KEY}"
+    stored = await SqliteGuildKeys(env.db).load(env.h.guild_id, OPENAI)
+    assert stored is not None and env.vault.decrypt(stored) == OWN_KEY
+    assert_no_key(caplog.text)
+
+
+async def test_a_key_broken_by_a_line_wrap_is_refused_without_echoing_it(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    wrapped = OWN_KEY[:20] + "\n" + OWN_KEY[20:]
+    await env.submit_key(wrapped)
+    reply = env.callbacks()[-1]
+    assert reply["type"] == 4 and reply["data"]["flags"] & 64
+    text = reply["data"]["content"]
+    assert "line breaks" in text
+    assert OWN_KEY[:20] not in text and OWN_KEY[20:] not in text
+    assert env.llm.requests == []
+    assert await SqliteGuildKeys(env.db).load_all(env.h.guild_id) == {}
+    assert_no_key(caplog.text)
+    assert OWN_KEY[20:] not in caplog.text

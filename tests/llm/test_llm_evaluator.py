@@ -433,8 +433,9 @@ async def test_exhausted_budget_skips_the_model(
     offline = rubric.evaluate(Answer(STORY), BEHAVIORAL, Level.MID, Language.EN)
     assert ev.source == "offline" and ev.findings == offline.findings
     assert ev.extra["budget_exhausted"] is True and ev.extra["llm_budget_exhausted"] is True
-    assert "llm_failed" not in ev.extra
-    assert "budget" in ev.extra["note"]
+    # Marked as a missed model grade so /interview reevaluate picks it up after the reset.
+    assert ev.extra["llm_failed"] is True and ev.extra["llm_error"] == "budget"
+    assert "budget" in ev.extra["note"] and "/interview reevaluate" in ev.extra["note"]
     assert "midnight UTC, in 3 h 13 min" in ev.extra["note"]
     assert ev.extra["budget_resets_at"] == "2026-11-24T00:00:00+00:00"
     assert fake_llm.requests == []
