@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import discord
 
+from cogs._shared import persistent_view
+
 PREFIX = "mb"
 ACTIONS = ("skip", "hint", "finish", "resume", "stop", "unrewind")
 REWRITES = "rewrites"
@@ -25,18 +27,9 @@ def parse_custom_id(value: str) -> tuple[str, int] | None:
         return None
 
 
-def _view(*buttons: discord.ui.Button[discord.ui.View]) -> discord.ui.View:
-    # Clicks are routed by the cog's interaction listener via custom_id, so the view
-    # needs no callbacks and keeps working after a restart.
-    view = discord.ui.View(timeout=None)
-    for button in buttons:
-        view.add_item(button)
-    return view
-
-
 def question_controls(session_id: int) -> discord.ui.View:
     """Return Skip / Hint / Finish buttons for a question."""
-    return _view(
+    return persistent_view(
         discord.ui.Button(
             label="Skip",
             style=discord.ButtonStyle.secondary,
@@ -55,7 +48,7 @@ def question_controls(session_id: int) -> discord.ui.View:
 
 def resume_or_stop_controls(session_id: int) -> discord.ui.View:
     """Return Resume / Stop buttons for a second start."""
-    return _view(
+    return persistent_view(
         discord.ui.Button(
             label="Resume it",
             style=discord.ButtonStyle.primary,
@@ -87,7 +80,7 @@ def parse_rewrites_id(value: str) -> tuple[int, int] | None:
 
 def rewrites_controls(turn_id: int, attempt: int) -> discord.ui.View:
     """Return the "Show rewrites" button under a feedback."""
-    return _view(
+    return persistent_view(
         discord.ui.Button(
             label="Show rewrites",
             style=discord.ButtonStyle.secondary,
@@ -98,7 +91,7 @@ def rewrites_controls(turn_id: int, attempt: int) -> discord.ui.View:
 
 def rewind_controls(session_id: int) -> discord.ui.View:
     """Return the "Cancel retry" button under a rewound question."""
-    return _view(
+    return persistent_view(
         discord.ui.Button(
             label="Cancel retry",
             style=discord.ButtonStyle.secondary,

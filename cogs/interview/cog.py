@@ -14,6 +14,7 @@ from bot.interview.events import Event
 from bot.interview.models import Kind, Language, Level, Session, TurnStatus
 from bot.llm.evaluator import llm_scope
 from bot.stream_editor import MessageHandle
+from cogs._shared import interview_options
 from cogs.interview._audio import (
     NOT_AUDIO,
     SpeechServices,
@@ -43,17 +44,6 @@ from cogs.interview._render import (
 
 log = logging.getLogger(__name__)
 
-KIND_CHOICES = [
-    discord.OptionChoice("Behavioral", Kind.BEHAVIORAL.value),
-    discord.OptionChoice("Technical", Kind.TECHNICAL.value),
-    discord.OptionChoice("System design", Kind.SYSTEM_DESIGN.value),
-    discord.OptionChoice("Coding (UMPIRE walk-through)", Kind.CODING.value),
-]
-LEVEL_CHOICES = [discord.OptionChoice(lvl.value.capitalize(), lvl.value) for lvl in Level]
-LANGUAGE_CHOICES = [
-    discord.OptionChoice("English", Language.EN.value),
-    discord.OptionChoice("한국어 (Korean)", Language.KO.value),
-]
 
 NOT_YOURS = (
     "Only {mention}'s answers are graded in this thread; start your own with `/interview start`."
@@ -91,16 +81,7 @@ class InterviewCog(commands.Cog):
     # ---- slash commands ------------------------------------------------------------
 
     @interview.command(name="start", description="Start a mock interview in a private thread")
-    @discord.option(
-        "kind",
-        str,
-        description="What kind of interview",
-        choices=KIND_CHOICES,
-        default=Kind.BEHAVIORAL.value,
-    )
-    @discord.option(
-        "level", str, description="Your level", choices=LEVEL_CHOICES, default=Level.MID.value
-    )
+    @interview_options()
     @discord.option(
         "count", int, description="How many questions (1-15)", min_value=1, max_value=15, default=5
     )
@@ -111,13 +92,6 @@ class InterviewCog(commands.Cog):
         required=False,
         default=None,
         max_length=100,
-    )
-    @discord.option(
-        "language",
-        str,
-        description="Interview language",
-        choices=LANGUAGE_CHOICES,
-        default=Language.EN.value,
     )
     async def start(
         self,

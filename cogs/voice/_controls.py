@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import discord
 
 from bot.interview.rounds import Rating
+from cogs._shared import persistent_view
 
 log = logging.getLogger(__name__)
 
@@ -57,18 +58,9 @@ def parse_voice_custom_id(value: str) -> VoiceAction | None:
     return None
 
 
-def _view(*buttons: discord.ui.Button[discord.ui.View]) -> discord.ui.View:
-    # Clicks are routed by the cog's interaction listener via custom_id, so the view
-    # needs no callbacks and keeps working after a restart.
-    view = discord.ui.View(timeout=None)
-    for button in buttons:
-        view.add_item(button)
-    return view
-
-
 def consent_view(voice_id: int) -> discord.ui.View:
     """Return the Consent button of a voice session."""
-    return _view(
+    return persistent_view(
         discord.ui.Button(
             label="Consent",
             style=discord.ButtonStyle.success,
@@ -79,7 +71,7 @@ def consent_view(voice_id: int) -> discord.ui.View:
 
 def rating_view(answer_id: int) -> discord.ui.View:
     """Return the useful / unclear / strong buttons for one answer."""
-    return _view(
+    return persistent_view(
         *(
             discord.ui.Button(
                 label=label, style=discord.ButtonStyle.secondary, custom_id=rating_id(answer_id, r)

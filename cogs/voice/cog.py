@@ -11,8 +11,8 @@ from bot.errors import CoachError
 from bot.interview.models import Kind, Language, Level
 from bot.interview.rounds import RoundMode
 from bot.voice.coach import VoiceCoach, VoiceRequest
+from cogs._shared import interview_options
 from cogs.interview._channels import ARCHIVE_AFTER_MINUTES, open_interview_channel
-from cogs.interview.cog import KIND_CHOICES, LANGUAGE_CHOICES, LEVEL_CHOICES
 from cogs.voice._controls import CONSENT, RATE, parse_voice_custom_id
 from cogs.voice._presenter import ThreadPresenter
 from cogs.voice._render import diagnostics_embed
@@ -39,23 +39,7 @@ class VoiceCog(commands.Cog):
     # ---- /voice --------------------------------------------------------------------
 
     @voice.command(name="interview", description="A mock interview out loud in your voice channel")
-    @discord.option(
-        "kind",
-        str,
-        description="What kind of interview",
-        choices=KIND_CHOICES,
-        default=Kind.BEHAVIORAL.value,
-    )
-    @discord.option(
-        "level", str, description="Your level", choices=LEVEL_CHOICES, default=Level.MID.value
-    )
-    @discord.option(
-        "language",
-        str,
-        description="Interview language",
-        choices=LANGUAGE_CHOICES,
-        default=Language.EN.value,
-    )
+    @interview_options()
     @discord.option(
         "questions",
         int,
@@ -111,26 +95,8 @@ class VoiceCog(commands.Cog):
     @round_group.command(
         name="start", description="Start a study-group round in your voice channel"
     )
-    @discord.option(
-        "kind",
-        str,
-        description="What kind of questions",
-        choices=KIND_CHOICES,
-        default=Kind.BEHAVIORAL.value,
-    )
-    @discord.option(
-        "level",
-        str,
-        description="The group's level",
-        choices=LEVEL_CHOICES,
-        default=Level.MID.value,
-    )
-    @discord.option(
-        "language",
-        str,
-        description="Round language",
-        choices=LANGUAGE_CHOICES,
-        default=Language.EN.value,
+    @interview_options(
+        kind="What kind of questions", level="The group's level", language="Round language"
     )
     @discord.option(
         "rounds",
