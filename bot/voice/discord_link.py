@@ -26,6 +26,9 @@ from bot.voice.vad import VadSettings
 log = logging.getLogger(__name__)
 
 TICK_S = 0.1
+# Talking over the bot stops it once this much voice has been heard within the check delay.
+BARGE_IN_CONFIRM_S = 0.3
+BARGE_IN_MIN_SPEECH_MS = 240
 CONNECT_TIMEOUT_S = 20.0
 # py-cord retries a failed handshake up to five times; the person waiting gets an answer sooner.
 CONNECT_TOTAL_S = 60.0
@@ -244,8 +247,17 @@ class DiscordVoiceLink:
             self._turns.push(chunk)
 
     def _on_speech_start(self, user_id: int) -> None:
-        # Barge-in: the candidate talking over the bot means "I've heard enough".
+        # Barge-in: the candidate talking over the bot means "I've heard enough". A cough or a
+        # click is not talking, so wait a moment and check the voice is still going.
         if self._speaking and user_id in self._listening:
+            asyncio.get_running_loop().call_later(
+                BARGE_IN_CONFIRM_S, self._confirm_barge_in, user_id
+            )
+
+    def _confirm_barge_in(self, user_id: int) -> None:
+        if not (self._speaking and user_id in self._listening and not self._closed):
+            return
+        if self._turns.speech_ms(user_id) >= BARGE_IN_MIN_SPEECH_MS:
             log.debug("barge-in by %s on channel %s", user_id, self.channel_id)
             self._speaker.interrupt()
 

@@ -157,6 +157,13 @@ class TurnTaker:
         speaker = self._speakers.get(user_id)
         return speaker is not None and speaker.turn is not None
 
+    def speech_ms(self, user_id: int) -> int:
+        """Return how much voice the user's open turn holds so far (0 without one)."""
+        speaker = self._speakers.get(user_id)
+        if speaker is None or speaker.turn is None:
+            return 0
+        return speaker.turn.speech_frames * self.vad_settings.frame_ms
+
     def buffered_samples(self, user_id: int) -> int:
         """Return how many samples of ``user_id``'s audio are held in memory."""
         speaker = self._speakers.get(user_id)

@@ -353,6 +353,7 @@ async def test_barge_in_between_sentences_stops_the_rest_and_keeps_the_reader_gu
         # Nothing plays now: the second sentence is still being synthesised.
         assert not vc.is_playing()
         send_paced(state, clock, answer_packets[0][:40])
+        await asyncio.sleep(0.4)  # the barge-in check confirms it is talking, not a cough
         tts.gate.set()
         assert await asyncio.wait_for(speaking, 10) is False
         assert len(vc.played) == 1
@@ -501,5 +502,27 @@ async def test_on_a_stage_the_bot_becomes_a_speaker_or_asks_to(
     link = await connector.connect(1, 7)
     try:
         assert guild.me.calls == calls
+    finally:
+        await link.close()
+
+
+async def test_a_short_sound_does_not_cut_the_bot_off(
+    answer_packets: tuple[list[bytes], list[bytes]],
+) -> None:
+    clock = FakeClock()
+    link, vc, state = make_link(ScriptedSTT(), clock)
+    link.start()
+    try:
+        link.listen_to({ALICE})
+        vc.hold.clear()
+        speaking = asyncio.create_task(link.speak("What was the hardest part of it?"))
+        await wait_for(vc.is_playing)
+        burst = answer_packets[0][:16]  # silence, then ~140 ms of voice: not an answer
+        send_paced(state, clock, burst)
+        await wait_for(lambda: link._turns.speech_ms(ALICE) > 0)  # the voice was heard
+        await asyncio.sleep(0.5)  # past the barge-in check
+        assert not speaking.done() and vc.stopped == 0
+        vc.hold.set()
+        assert await asyncio.wait_for(speaking, 10) is True
     finally:
         await link.close()
