@@ -75,3 +75,34 @@ def test_only_cogs_and_the_app_import_discord_outside_voice() -> None:
         if any(n.split(".")[0] == "discord" for n in _imports(path)):
             offenders.append(rel)
     assert offenders == []
+
+
+# py-cord voice internals: private connection state, the opus binding, the voice subpackage.
+_VOICE_INTERNALS = ("_connection", "_reader", "add_socket_listener", "dave_session")
+
+
+def voice_internal_uses(root: Path = ROOT) -> list[str]:
+    """Return 'file: name' for each touch of py-cord voice internals outside receive.py."""
+    found = []
+    for path in sorted([*root.glob("bot/**/*.py"), *root.glob("cogs/**/*.py")]):
+        rel = str(path.relative_to(root))
+        if rel == "bot/voice/receive.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in _VOICE_INTERNALS:
+                found.append(f"{rel}: {node.attr}")
+        for name in _imports(path):
+            if name.startswith(("discord.voice", "discord.opus")):
+                found.append(f"{rel}: {name}")
+    return found
+
+
+def test_only_the_receive_module_touches_py_cord_voice_internals() -> None:
+    assert voice_internal_uses() == []
+
+
+def test_the_voice_internals_check_catches_a_touch(tmp_path: Path) -> None:
+    (tmp_path / "bot").mkdir()
+    (tmp_path / "bot" / "leak.py").write_text("def f(vc):\n    return vc._connection.mode\n")
+    assert voice_internal_uses(tmp_path) == ["bot/leak.py: _connection"]
