@@ -164,6 +164,13 @@ def _ids(scope: LLMScope, guild_id: int | None) -> str:
     return f"session {scope.session_id}, user {scope.user_id}, guild {guild_id}"
 
 
+def estimate_tokens(request: LLMRequest, reply: str) -> int:
+    """Estimate a call's tokens (about four characters each) when the provider gave no count."""
+    sent = len(request.system_static) + len(request.system_dynamic)
+    sent += sum(len(m.content) for m in request.messages)
+    return max(1, (sent + len(reply)) // 4)
+
+
 def _clip(text: str, limit: int) -> str:
     """Cut ``text`` to ``limit`` characters, marking the cut."""
     text = text.strip()
@@ -336,6 +343,9 @@ class LLMEvaluator:
                 exc.provider,
                 _ids(scope, guild),
             )
+            if route.metered:
+                # The provider reports no usage for a broken stream, but it did bill it.
+                await self._spend_tokens(guild, estimate_tokens(request, exc.partial_text))
             return self._degraded(offline, language, "unavailable", "stream_interrupted")
         except LLMError as exc:
             # Malformed JSON or a reply of the wrong shape; the provider did answer. The
@@ -444,10 +454,14 @@ class LLMEvaluator:
 
     async def _spend(self, guild_id: int | None, result: LLMResult) -> None:
         """Charge the call's tokens; a broken budget store never breaks grading."""
+        await self._spend_tokens(guild_id, result.input_tokens + result.output_tokens)
+
+    async def _spend_tokens(self, guild_id: int | None, tokens: int) -> None:
+        """Charge ``tokens`` to the guild; a broken budget store never breaks grading."""
         if self._budget is None:
             return
         try:
-            await self._budget.spend(guild_id, result.input_tokens + result.output_tokens)
+            await self._budget.spend(guild_id, tokens)
         except Exception:
             log.exception("budget spend failed for guild %s", guild_id)
 

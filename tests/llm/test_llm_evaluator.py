@@ -620,3 +620,19 @@ def test_budget_reset_is_the_next_utc_midnight_and_waits_read_well() -> None:
     assert format_wait(timedelta(seconds=61), Language.EN) == "2 min"
     assert format_wait(timedelta(seconds=5), Language.EN) == "1 min"
     assert format_wait(timedelta(hours=2), Language.KO) == "2시간"
+
+
+async def test_a_stream_broken_midway_is_still_charged_to_the_budget(
+    fake_llm: FakeLLMServer,
+    router: LLMRouter,
+    registry: PromptRegistry,
+    rubric: Rubric,
+    db: Database,
+) -> None:
+    budget = SqliteBudget(db, daily_tokens=100_000)
+    evaluator = LLMEvaluator(router, registry, rubric, budget=budget)
+    fake_llm.openai.default = Behaviour(text=json.dumps(reply()), drop_after_tokens=12)
+    ev = await evaluator.evaluate(Answer(STORY), BEHAVIORAL, Level.MID, Language.EN, [], guild_id=9)
+    assert ev.extra["llm_error"] == "stream_interrupted"
+    # No usage came back, so the charge is an estimate: at least the answer that was sent.
+    assert await budget.spent(9) >= len(STORY) // 4
