@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.coaching.rules import PROBLEM_RULE_IDS
 from bot.interview.bank import BankError, QuestionBank, default_prompts_root
 from bot.interview.models import Kind, Language, Level, Question
 
@@ -35,26 +36,7 @@ def _dump(path: Path, data: dict[str, Any]) -> None:
 
 
 def _follow_ups(language: str, prefix: str) -> dict[str, Any]:
-    rules = [
-        "structure.situation_missing",
-        "structure.task_missing",
-        "structure.action_missing",
-        "structure.result_missing",
-        "structure.result_vague",
-        "structure.no_metrics",
-        "depth.no_tradeoffs",
-        "depth.no_assumptions",
-        "depth.no_complexity",
-        "depth.umpire_gaps",
-        "depth.shallow",
-        "communication.rambling",
-        "communication.hedging",
-        "communication.we_without_i",
-        "communication.off_topic",
-        "seniority.no_scale",
-        "seniority.no_stakeholders",
-        "seniority.no_mentoring",
-    ]
+    rules = PROBLEM_RULE_IDS
     return {
         "schema_version": 1,
         "language": language,

@@ -14,32 +14,14 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 import yaml
 
+from bot.coaching.rules import PROBLEM_RULE_IDS
 from bot.interview.bank import BankError, QuestionBank, default_prompts_root
 from bot.interview.models import Kind, Language, Level
 
 ROOT = default_prompts_root()
 MIN_QUESTIONS = 18
 MIN_PER_LEVEL = 6
-RULE_IDS = (
-    "structure.situation_missing",
-    "structure.task_missing",
-    "structure.action_missing",
-    "structure.result_missing",
-    "structure.result_vague",
-    "structure.no_metrics",
-    "depth.no_tradeoffs",
-    "depth.no_assumptions",
-    "depth.no_complexity",
-    "depth.umpire_gaps",
-    "depth.shallow",
-    "communication.rambling",
-    "communication.hedging",
-    "communication.we_without_i",
-    "communication.off_topic",
-    "seniority.no_scale",
-    "seniority.no_stakeholders",
-    "seniority.no_mentoring",
-)
+RULE_IDS = PROBLEM_RULE_IDS
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

@@ -22,5 +22,9 @@ ALL_RULES: tuple[Rule, ...] = (
 )
 
 RULE_IDS: tuple[str, ...] = tuple(rule.id for rule in ALL_RULES)
+# The rules that criticise: each has follow-up probes and a coaching fix.
+PROBLEM_RULE_IDS: tuple[str, ...] = tuple(
+    rule.id for rule in ALL_RULES if rule not in positive.RULES
+)
 
-__all__ = ["ALL_RULES", "RULE_IDS", "Rule"]
+__all__ = ["ALL_RULES", "PROBLEM_RULE_IDS", "RULE_IDS", "Rule"]
