@@ -29,6 +29,7 @@ from bot.llm.evaluator import LLMEvaluator, current_scope
 from cogs.interview import InterviewCog
 from cogs.interview._render import PREVIEW_HEADER
 from storage.db import Database
+from storage.llm_usage import SqliteBudget
 from storage.sessions import SqliteSessionStore
 from tests.cogs.test_interview_cog import Env
 from tests.fakes.llm_server import Behaviour, FakeLLMServer
@@ -301,23 +302,25 @@ async def test_cancel_retry_button_restores_normal_answers(offline_env: Env) -> 
 # ---- re-evaluation against the loopback LLM fake -----------------------------------------
 
 
+def llm_evaluator(server: FakeLLMServer, budget: SqliteBudget | None = None) -> LLMEvaluator:
+    async def no_sleep(_: float) -> None:
+        return None
+
+    provider = OpenAIProvider(
+        OpenAISettings(
+            api_key=OPENAI_KEY,
+            base_url=server.openai_base_url,
+            timeouts=CallTimeouts(read_s=5, total_s=5),
+        )
+    )
+    router = LLMRouter([provider], retry=RetryPolicy(max_rounds=1), sleep=no_sleep)
+    return LLMEvaluator(router, PromptRegistry.load(), Rubric.load(PROMPTS), budget=budget)
+
+
 @pytest.fixture
 async def llm_env(tmp_path: Path, discord_fake: FakeDiscord) -> AsyncIterator[tuple[Env, Any]]:
     async with FakeLLMServer() as server:
-
-        async def no_sleep(_: float) -> None:
-            return None
-
-        provider = OpenAIProvider(
-            OpenAISettings(
-                api_key=OPENAI_KEY,
-                base_url=server.openai_base_url,
-                timeouts=CallTimeouts(read_s=5, total_s=5),
-            )
-        )
-        router = LLMRouter([provider], retry=RetryPolicy(max_rounds=1), sleep=no_sleep)
-        evaluator = LLMEvaluator(router, PromptRegistry.load(), Rubric.load(PROMPTS))
-        async for e in build(tmp_path, discord_fake, evaluator):
+        async for e in build(tmp_path, discord_fake, llm_evaluator(server)):
             yield e, server
 
 

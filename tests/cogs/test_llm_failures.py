@@ -23,15 +23,7 @@ from bot.interview.bank import QuestionBank
 from bot.interview.engine import InterviewEngine
 from bot.interview.models import Language, Level, Question, TurnStatus
 from bot.interview.ports import Evaluator
-from bot.llm import (
-    CallTimeouts,
-    LLMRouter,
-    OpenAIProvider,
-    OpenAISettings,
-    PromptRegistry,
-    RetryPolicy,
-)
-from bot.llm.evaluator import LLMEvaluator, current_scope, llm_scope
+from bot.llm.evaluator import current_scope, llm_scope
 from bot.llm.keys import KeyVault, RedactingFilter
 from bot.services import build_llm_services
 from cogs.interview import InterviewCog
@@ -50,12 +42,12 @@ from tests.cogs.test_llm_cog import (
     build,
     contents,
     ephemeral,
+    llm_evaluator,
     start,
     texts,
 )
 from tests.fakes.llm_server import Behaviour, FakeLLMServer
 from tests.interview.test_engine import ScriptedEvaluator
-from tests.llm.helpers import OPENAI_KEY
 from tests.llm.test_llm_evaluator import reply, scripted
 
 log = logging.getLogger(__name__)
@@ -96,21 +88,6 @@ class HookedEvaluator(StreamingEvaluator):
 async def hooked(tmp_path: Path, discord_fake: FakeDiscord) -> AsyncIterator[Env]:
     async for e in build(tmp_path, discord_fake, HookedEvaluator()):
         yield e
-
-
-def llm_evaluator(server: FakeLLMServer, budget: SqliteBudget | None = None) -> LLMEvaluator:
-    async def no_sleep(_: float) -> None:
-        return None
-
-    provider = OpenAIProvider(
-        OpenAISettings(
-            api_key=OPENAI_KEY,
-            base_url=server.openai_base_url,
-            timeouts=CallTimeouts(read_s=5, total_s=5),
-        )
-    )
-    router = LLMRouter([provider], retry=RetryPolicy(max_rounds=1), sleep=no_sleep)
-    return LLMEvaluator(router, PromptRegistry.load(), Rubric.load(PROMPTS), budget=budget)
 
 
 @pytest.fixture
