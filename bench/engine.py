@@ -19,9 +19,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bot.catalog import Kind, Language, Level  # noqa: E402
 from bot.coaching.answer import Answer  # noqa: E402
 from bot.coaching.rubric import Rubric  # noqa: E402
-from bot.interview.models import Kind, Language, Level, Question  # noqa: E402
+from bot.interview.models import Question  # noqa: E402
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from bot.catalog import Kind, Language, Level
 from bot.config import Settings, describe_invalid_settings
 from bot.errors import CoachError, ConfigError
-from bot.interview.models import Kind, Language, Level
 
 log = logging.getLogger("bot")
 

@@ -8,6 +8,7 @@ import re
 import sys
 from typing import TextIO
 
+from bot.catalog import Kind, Language, Level, Question
 from bot.coaching.answer import Answer
 from bot.coaching.models import Evaluation
 from bot.config import Settings
@@ -23,7 +24,6 @@ from bot.interview.events import (
     RewindAsked,
     SessionEnded,
 )
-from bot.interview.models import Kind, Language, Level, Question
 from bot.presenters import (
     comparison_lines,
     dimensions_line,

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.catalog.bank import QuestionBank
 from bot.coaching.offline_evaluator import OfflineEvaluator
 from bot.coaching.rubric import Rubric
 from bot.config import Settings
-from bot.interview.bank import QuestionBank
 from bot.interview.engine import InterviewEngine
 from bot.interview.ports import Clock, Evaluator
 from bot.llm.evaluator import LLMEvaluator

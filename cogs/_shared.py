@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import discord
 
-from bot.interview.models import Kind, Language, Level
+from bot.catalog import Kind, Language, Level
 
 log = logging.getLogger(__name__)
 

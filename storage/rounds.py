@@ -8,7 +8,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.interview.models import Kind, Language, Level
+from bot.catalog import Kind, Language, Level
 from bot.interview.rounds import (
     AnswerRecord,
     Participant,

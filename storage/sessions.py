@@ -9,17 +9,9 @@ from typing import Any
 
 import aiosqlite
 
+from bot.catalog import Kind, Language, Level
 from bot.coaching.models import Coaching, Dimension, Evaluation, Evidence, Finding, Severity
-from bot.interview.models import (
-    Attempt,
-    Kind,
-    Language,
-    Level,
-    Session,
-    SessionStatus,
-    Turn,
-    TurnStatus,
-)
+from bot.interview.models import Attempt, Session, SessionStatus, Turn, TurnStatus
 from bot.interview.ports import SessionOverview
 from storage.db import Database
 

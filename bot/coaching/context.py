@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from bot.catalog import Kind, Level, Question
 from bot.coaching.answer import Answer
 from bot.coaching.lexicon import Lexicon
 from bot.coaching.matcher import Match, MatchMode, PhraseMatcher
@@ -24,7 +25,6 @@ from bot.coaching.text import (
     widen_number,
 )
 from bot.coaching.timing import WordAligner
-from bot.interview.models import Kind, Level, Question
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from typing import Any, Final
 
 import yaml
 
+from bot.catalog import Language, Level
 from bot.coaching.matcher import MatchMode
-from bot.interview.models import Language, Level
 
 log = logging.getLogger(__name__)
 

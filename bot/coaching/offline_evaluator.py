@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from bot.catalog import Language, Level, Question
 from bot.coaching.answer import Answer
 from bot.coaching.models import Evaluation
 from bot.coaching.rubric import Rubric
-from bot.interview.models import Language, Level, Question, Turn
+from bot.interview.models import Turn
 
 log = logging.getLogger(__name__)
 

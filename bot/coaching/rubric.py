@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
+from bot.catalog import Language, Level, Question
 from bot.coaching.answer import Answer
 from bot.coaching.context import CompiledLexicon, Context
 from bot.coaching.delivery import analyze_delivery
@@ -14,7 +15,6 @@ from bot.coaching.lexicon import Lexicon, LexiconError
 from bot.coaching.models import Dimension, Evaluation, Evidence, Finding, Severity
 from bot.coaching.rules import ALL_RULES, RULE_IDS
 from bot.coaching.scoring import score
-from bot.interview.models import Language, Level, Question
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from bot.catalog import Level
 from bot.coaching.models import Dimension, Finding
-from bot.interview.models import Level
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.interview.models import Level, Session
+from bot.catalog import Level
+from bot.interview.models import Session
 
 RAISE_AT = 80
 LOWER_AT = 45

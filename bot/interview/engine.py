@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from bot.catalog import Kind, Language, Level, Question
+from bot.catalog.bank import QuestionBank
 from bot.coaching.answer import Answer, Word
 from bot.coaching.models import Dimension, Evaluation
 from bot.errors import CoachError, InvalidAnswer, SessionAlreadyActive, SessionNotFound
-from bot.interview.bank import QuestionBank
 from bot.interview.difficulty import next_level
 from bot.interview.events import (
     Comparison,
@@ -29,17 +30,7 @@ from bot.interview.events import (
     SessionEnded,
     Summary,
 )
-from bot.interview.models import (
-    Attempt,
-    Kind,
-    Language,
-    Level,
-    Question,
-    Session,
-    SessionStatus,
-    Turn,
-    TurnStatus,
-)
+from bot.interview.models import Attempt, Session, SessionStatus, Turn, TurnStatus
 from bot.interview.ports import Clock, Evaluator, SessionOverview, SessionStore
 from bot.interview.selection import pick_follow_up, pick_question
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.catalog import Level, Question
 from bot.coaching.models import Dimension, Evaluation
-from bot.interview.models import Attempt, Level, Question, Session, Turn
+from bot.interview.models import Attempt, Session, Turn
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,41 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.catalog import Kind, Language, Level
 from bot.coaching.models import Evaluation
-
-
-class Kind(enum.StrEnum):
-    """Interview kind."""
-
-    BEHAVIORAL = "behavioral"
-    TECHNICAL = "technical"
-    SYSTEM_DESIGN = "system_design"
-    CODING = "coding"
-
-
-class Level(enum.StrEnum):
-    """Candidate level, ordered from junior to senior."""
-
-    JUNIOR = "junior"
-    MID = "mid"
-    SENIOR = "senior"
-
-    @property
-    def rank(self) -> int:
-        """Return 0 for junior, 1 for mid, 2 for senior."""
-        return list(Level).index(self)
-
-    def step(self, delta: int) -> Level:
-        """Return the level ``delta`` steps away, clamped to the ends."""
-        levels = list(Level)
-        return levels[max(0, min(len(levels) - 1, self.rank + delta))]
-
-
-class Language(enum.StrEnum):
-    """Interview language."""
-
-    EN = "en"
-    KO = "ko"
 
 
 class SessionStatus(enum.StrEnum):
@@ -58,20 +25,6 @@ class TurnStatus(enum.StrEnum):
     ANSWERED = "answered"
     EVALUATED = "evaluated"
     SKIPPED = "skipped"
-
-
-@dataclass(frozen=True, slots=True)
-class Question:
-    """One question from the bank."""
-
-    id: str
-    kind: Kind
-    language: Language
-    levels: tuple[Level, ...]
-    skills: tuple[str, ...]
-    text: str
-    hint: str
-    keywords: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

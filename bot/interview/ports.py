@@ -7,18 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bot.catalog import Kind, Language, Level, Question
 from bot.coaching.answer import Answer
 from bot.coaching.models import Evaluation
-from bot.interview.models import (
-    Attempt,
-    Kind,
-    Language,
-    Level,
-    Question,
-    Session,
-    SessionStatus,
-    Turn,
-)
+from bot.interview.models import Attempt, Session, SessionStatus, Turn
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from bot.catalog import Kind, Language, Level
 from bot.errors import CoachError
-from bot.interview.models import Kind, Language, Level
 
 log = logging.getLogger(__name__)
 

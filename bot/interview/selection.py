@@ -5,8 +5,9 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
+from bot.catalog import Level, Question
 from bot.coaching.models import Evaluation
-from bot.interview.models import Level, Question, Session, Turn
+from bot.interview.models import Session, Turn
 
 FOLLOW_UPS_PER_QUESTION = 2
 # Strong answers do not need probing; a real interviewer moves on.

@@ -26,11 +26,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from bot.catalog import Language, Level, Question
 from bot.coaching.answer import Answer
 from bot.coaching.model_feedback import merge
 from bot.coaching.models import Evaluation
 from bot.coaching.rubric import Rubric
-from bot.interview.models import Language, Level, Question, Turn, TurnStatus
+from bot.interview.models import Turn, TurnStatus
 from bot.llm.feedback_parse import parse_feedback
 from bot.llm.guild_routing import Route, RouteResolver, StaticRoutes
 from bot.llm.json_stream import MalformedReply, Section, SectionStreamParser, parse_sections

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.catalog import Kind, Language, Level
 from bot.errors import CoachError, SessionNotFound
 from bot.interview.engine import InterviewEngine, StartOptions, SystemClock
 from bot.interview.events import (
@@ -20,7 +21,6 @@ from bot.interview.events import (
     QuestionAsked,
     SessionEnded,
 )
-from bot.interview.models import Kind, Language, Level
 from bot.interview.ports import Clock
 from bot.interview.rounds import (
     AnswerRecord,

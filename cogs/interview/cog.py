@@ -7,11 +7,12 @@ import logging
 import discord
 from discord.ext import commands
 
+from bot.catalog import Kind, Language, Level
 from bot.coaching.answer import Word
 from bot.errors import CoachError, SessionAlreadyActive
 from bot.interview.engine import InterviewEngine, StartOptions
 from bot.interview.events import Event
-from bot.interview.models import Kind, Language, Level, Session, TurnStatus
+from bot.interview.models import Session, TurnStatus
 from bot.llm.evaluator import llm_scope
 from bot.stream_editor import MessageHandle
 from cogs._shared import interview_options

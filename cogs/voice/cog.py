@@ -7,8 +7,8 @@ import logging
 import discord
 from discord.ext import commands
 
+from bot.catalog import Kind, Language, Level
 from bot.errors import CoachError
-from bot.interview.models import Kind, Language, Level
 from bot.interview.rounds import RoundMode
 from bot.voice.coach import VoiceCoach, VoiceRequest
 from cogs._shared import interview_options

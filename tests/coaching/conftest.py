@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.catalog import Kind, Language, Level, Question
 from bot.coaching.answer import Answer
 from bot.coaching.models import Evaluation
 from bot.coaching.rubric import Rubric
-from bot.interview.models import Kind, Language, Level, Question
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.catalog import Kind, Language, Level, Question
 from bot.coaching.answer import Answer, Word
 from bot.coaching.rubric import Rubric
-from bot.interview.models import Kind, Language, Level, Question
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTION = Question(

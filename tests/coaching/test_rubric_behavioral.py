@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 import pytest
 
+from bot.catalog import Level
 from bot.coaching.answer import Answer
 from bot.coaching.models import Dimension, Evaluation, Severity
-from bot.interview.models import Level
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 import pytest
 
+from bot.catalog import Level
 from bot.coaching.models import Evaluation
 from bot.coaching.rules import RULE_IDS
-from bot.interview.models import Level
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from bot.catalog import Level
 from bot.coaching.models import Evaluation, Severity
-from bot.interview.models import Level
 
 log = logging.getLogger(__name__)
 

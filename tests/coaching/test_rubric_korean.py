@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from bot.catalog import Language, Level
 from bot.coaching.models import Evaluation, Severity
-from bot.interview.models import Language, Level
 
 log = logging.getLogger(__name__)
 

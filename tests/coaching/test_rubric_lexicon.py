@@ -11,13 +11,13 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 import yaml
 
+from bot.catalog import Language
 from bot.coaching.context import CompiledLexicon
 from bot.coaching.lexicon import MARKERS, Lexicon, LexiconError
 from bot.coaching.matcher import parse_phrase
 from bot.coaching.rubric import Rubric
 from bot.coaching.rules import ALL_RULES, RULE_IDS
 from bot.coaching.text import tokenize
-from bot.interview.models import Language
 
 log = logging.getLogger(__name__)
 

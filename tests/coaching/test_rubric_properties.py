@@ -7,10 +7,10 @@ import logging
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.catalog import Kind, Language, Level, Question
 from bot.coaching.answer import Answer, Word
 from bot.coaching.models import Dimension
 from bot.coaching.rubric import Rubric
-from bot.interview.models import Kind, Language, Level, Question
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 import pytest
 
+from bot.catalog import Level
 from bot.coaching.answer import Answer
 from bot.coaching.models import Dimension, Evaluation, Evidence, Finding, Severity
 from bot.coaching.scoring import JUNIOR_FLOOR, OFF_TOPIC_CAP, score
-from bot.interview.models import Level
 
 log = logging.getLogger(__name__)
 

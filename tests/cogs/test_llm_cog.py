@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 from discord_harness import FakeDiscord, harness
 
+from bot.catalog import Language, Level, Question
 from bot.coaching.answer import Answer
 from bot.coaching.models import Evaluation
 from bot.coaching.rubric import Rubric
 from bot.discord_app import MockingbirdBot, intents
 from bot.interview.engine import InterviewEngine
-from bot.interview.models import Language, Level, Question, TurnStatus
+from bot.interview.models import TurnStatus
 from bot.interview.ports import Evaluator
 from bot.llm import (
     CallTimeouts,

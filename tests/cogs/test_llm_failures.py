@@ -14,14 +14,15 @@ import discord
 import pytest
 from discord_harness import FakeDiscord, find_custom_id, harness, payloads
 
+from bot.catalog import Language, Level, Question
+from bot.catalog.bank import QuestionBank
 from bot.coaching.answer import Answer
 from bot.coaching.models import Coaching, Evaluation
 from bot.coaching.rubric import Rubric
 from bot.config import Settings
 from bot.discord_app import MockingbirdBot, intents
-from bot.interview.bank import QuestionBank
 from bot.interview.engine import InterviewEngine
-from bot.interview.models import Language, Level, Question, TurnStatus
+from bot.interview.models import TurnStatus
 from bot.interview.ports import Evaluator
 from bot.llm.evaluator import current_scope, llm_scope
 from bot.llm.keys import KeyVault, RedactingFilter

@@ -13,18 +13,10 @@ from typing import Any
 import pytest
 from discord_harness import FakeDiscord, Harness, RecordedRequest, find_custom_id, harness
 
+from bot.catalog import Kind, Language, Level
 from bot.coaching.models import Coaching, Evaluation
 from bot.discord_app import MockingbirdBot, intents
-from bot.interview.models import (
-    Attempt,
-    Kind,
-    Language,
-    Level,
-    Session,
-    SessionStatus,
-    Turn,
-    TurnStatus,
-)
+from bot.interview.models import Attempt, Session, SessionStatus, Turn, TurnStatus
 from bot.interview.rounds import Participant, Rating, Round, RoundStatus
 from cogs.privacy import PrivacyCog
 from storage.db import Database

@@ -45,7 +45,8 @@ class Harness:
     moderator_role_id: int
     alice: Json
     bob: Json
-    settle_timeout: float = 5.0
+    # Generous: real speech recognition on a loaded 2-core machine can take several seconds.
+    settle_timeout: float = 30.0
     errors: list[str] = field(default_factory=list)
     command_errors: list[discord.DiscordException] = field(default_factory=list)
     ignore_tasks: list[TaskFilter] = field(default_factory=list)

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.catalog import Kind, Language, Level, Question
+from bot.catalog.bank import QuestionBank
 from bot.coaching.answer import Answer
 from bot.coaching.models import Coaching, Dimension, Evaluation, Evidence, Finding, Severity
 from bot.errors import InvalidAnswer, SessionAlreadyActive, SessionNotFound
-from bot.interview.bank import QuestionBank
 from bot.interview.engine import InterviewEngine, StartOptions
 from bot.interview.events import (
     FeedbackGiven,
@@ -19,7 +20,7 @@ from bot.interview.events import (
     QuestionAsked,
     SessionEnded,
 )
-from bot.interview.models import Kind, Language, Level, Question, SessionStatus, Turn, TurnStatus
+from bot.interview.models import SessionStatus, Turn, TurnStatus
 from storage.db import Database
 from storage.sessions import SqliteSessionStore
 

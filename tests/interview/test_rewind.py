@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.catalog import Language, Level, Question
 from bot.coaching.answer import Answer
 from bot.coaching.models import Dimension, Evaluation
 from bot.errors import CoachError
@@ -20,7 +21,7 @@ from bot.interview.events import (
     RewindAsked,
     SessionEnded,
 )
-from bot.interview.models import Language, Level, Question, SessionStatus, Turn, TurnStatus
+from bot.interview.models import SessionStatus, Turn, TurnStatus
 from storage.db import Database
 from storage.sessions import SqliteSessionStore
 from tests.interview.test_engine import ScriptedEvaluator, evaluation, make_bank, opts

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.interview.models import Kind, Language, Level
+from bot.catalog import Kind, Language, Level
 from bot.interview.rounds import (
     AnswerRecord,
     Rating,

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.catalog import Language, Level
 from bot.coaching.answer import Answer
 from bot.coaching.offline_evaluator import OfflineEvaluator
 from bot.coaching.rubric import Rubric
 from bot.config import LLMSettings, Settings
 from bot.errors import ConfigError
-from bot.interview.models import Language, Level
 from bot.llm import KeyVault, KeyVaultError, LLMRequest, LLMRouter, PromptRegistry, RetryPolicy
 from bot.llm.evaluator import LLMEvaluator, llm_scope
 from bot.llm.guild_routing import (

@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
+from bot.catalog import Kind, Language, Level, Question
 from bot.coaching.answer import Answer
 from bot.coaching.model_feedback import OFF_TOPIC_CAP
 from bot.coaching.models import Dimension, Evaluation, Severity
 from bot.coaching.rubric import Rubric
-from bot.interview.models import Kind, Language, Level, Question, Turn, TurnStatus
+from bot.interview.models import Turn, TurnStatus
 from bot.llm import LLMRouter, PromptRegistry, RetryPolicy
 from bot.llm.evaluator import LLMEvaluator, format_context, format_wait, llm_scope, next_reset
 from bot.llm.feedback_parse import FeedbackFormatError, parse_feedback

@@ -14,9 +14,9 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 import yaml
 
+from bot.catalog import Kind, Language, Level
+from bot.catalog.bank import BankError, QuestionBank, default_prompts_root
 from bot.coaching.rules import PROBLEM_RULE_IDS
-from bot.interview.bank import BankError, QuestionBank, default_prompts_root
-from bot.interview.models import Kind, Language, Level
 
 ROOT = default_prompts_root()
 MIN_QUESTIONS = 18

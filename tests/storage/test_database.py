@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.catalog import Kind, Level
 from bot.interview.engine import InterviewEngine, StartOptions
 from bot.interview.events import FeedbackGiven
-from bot.interview.models import Kind, Level, TurnStatus
+from bot.interview.models import TurnStatus
 from storage.db import Database
 from storage.sessions import SqliteSessionStore
 from tests.interview.test_engine import ScriptedEvaluator, make_bank

@@ -11,17 +11,9 @@ from typing import Any
 
 import pytest
 
+from bot.catalog import Kind, Language, Level
 from bot.coaching.models import Coaching, Dimension, Evaluation, Evidence, Finding, Severity
-from bot.interview.models import (
-    Attempt,
-    Kind,
-    Language,
-    Level,
-    Session,
-    SessionStatus,
-    Turn,
-    TurnStatus,
-)
+from bot.interview.models import Attempt, Session, SessionStatus, Turn, TurnStatus
 from bot.interview.rounds import Participant, Rating, Round, RoundMode, RoundStatus
 from storage.db import Database
 from storage.privacy import DataCounts, SqlitePrivacyStore

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.interview.models import Kind, Language, Level
+from bot.catalog import Kind, Language, Level
 from bot.interview.rounds import Participant, Rating, Round, RoundMode, RoundStatus
 from storage.db import Database
 from storage.rounds import SqliteRoundStore

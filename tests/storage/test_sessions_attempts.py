@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.catalog import Kind, Language, Level
 from bot.coaching.models import Coaching, Dimension, Evaluation, Evidence, Finding, Severity
-from bot.interview.models import Attempt, Kind, Language, Level, Session, Turn, TurnStatus
+from bot.interview.models import Attempt, Session, Turn, TurnStatus
 from storage.db import Database
 from storage.sessions import SqliteSessionStore, evaluation_from_json, evaluation_to_json
 

@@ -7,9 +7,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.catalog import Kind, Level
 from bot.coaching.context import Context
 from bot.coaching.models import Dimension, Evidence, Finding, Severity
-from bot.interview.models import Kind, Level
 
 log = logging.getLogger(__name__)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot.catalog import Kind, Question
 from bot.coaching.context import CompiledLexicon, Context
 from bot.coaching.models import Dimension, Finding, Severity
 from bot.coaching.rules.base import Rule
 from bot.coaching.text import tokenize
-from bot.interview.models import Kind, Question
 
 log = logging.getLogger(__name__)
 

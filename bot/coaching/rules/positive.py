@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot.catalog import Kind
 from bot.coaching.context import Context
 from bot.coaching.models import Dimension, Finding, Severity
 from bot.coaching.rules.base import Rule
 from bot.coaching.rules.communication import we_without_i
 from bot.coaching.rules.structure import RESULT_CATEGORIES, result_numbers
-from bot.interview.models import Kind
 
 log = logging.getLogger(__name__)
 

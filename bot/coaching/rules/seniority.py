@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 
+from bot.catalog import Kind, Level
 from bot.coaching.models import Dimension, Severity
 from bot.coaching.rules.base import ABOVE_JUNIOR, MissingMarkers, Rule
-from bot.interview.models import Kind, Level
 
 log = logging.getLogger(__name__)
 

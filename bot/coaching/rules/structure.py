@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot.catalog import Kind
 from bot.coaching.context import Context
 from bot.coaching.models import Dimension, Finding, Severity
 from bot.coaching.rules.base import MissingMarkers, Rule
-from bot.interview.models import Kind
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ try:  # libyaml's parser is several times faster; the constructor stays in Pytho
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
-from bot.interview.models import Kind, Language, Level, Question
+from bot.catalog.vocabulary import Kind, Language, Level, Question
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.catalog import Kind, Language, Level, Question
+from bot.catalog.bank import BankError, QuestionBank, default_prompts_root
 from bot.coaching.rules import PROBLEM_RULE_IDS
-from bot.interview.bank import BankError, QuestionBank, default_prompts_root
-from bot.interview.models import Kind, Language, Level, Question
 
 KEYWORDS_EN = ["one", "two", "three", "four", "five", "six"]
 KEYWORDS_KO = ["하나", "둘", "셋", "넷", "다섯", "여섯"]
@@ -229,7 +229,7 @@ def test_default_prompts_root_is_the_repository_folder() -> None:
     root = default_prompts_root()
     assert root.name == "prompts"
     assert (root / "questions").is_dir()
-    assert (root.parent / "bot" / "interview" / "bank.py").is_file()
+    assert (root.parent / "bot" / "catalog" / "bank.py").is_file()
 
 
 def test_bank_can_be_built_in_memory() -> None:
