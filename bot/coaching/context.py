@@ -13,6 +13,7 @@ from bot.coaching.answer import Answer
 from bot.coaching.lexicon import Lexicon
 from bot.coaching.matcher import Match, MatchMode, PhraseMatcher
 from bot.coaching.models import Dimension, Evidence, Finding, Severity
+from bot.coaching.signals import Signals, measure
 from bot.coaching.text import (
     Sentence,
     Token,
@@ -25,6 +26,7 @@ from bot.coaching.text import (
     widen_number,
 )
 from bot.coaching.timing import WordAligner
+from bot.coaching.topics import TopicJudgement, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,14 @@ class Context:
     matches: Mapping[str, list[Match]]
     fillers: int
     aligner: WordAligner | None = field(default=None)
+    # Set by the rubric once the question's subject has been compared with the answer.
+    topic: TopicJudgement = field(
+        default_factory=lambda: TopicJudgement(Verdict.ON_TOPIC, (), ())
+    )
+    topic_matches: Mapping[str, list[Match]] = field(default_factory=dict)
+    # The lexicon whose text the candidate reads (the session's language), when the answer
+    # was given in another language and is analysed with that language's markers.
+    text_lexicon: Lexicon | None = None
 
     @classmethod
     def build(
@@ -101,8 +111,27 @@ class Context:
 
     @property
     def lexicon(self) -> Lexicon:
-        """Return the language data."""
+        """Return the language data the answer is analysed with."""
         return self.compiled.lexicon
+
+    @property
+    def korean(self) -> bool:
+        """Tell whether the answer is analysed as Korean (words counted by spaces)."""
+        return not self.compiled.stemmed
+
+    @cached_property
+    def signals(self) -> Signals:
+        """Return everything the grader counts in this answer."""
+        return measure(
+            self.text,
+            self.tokens,
+            self.sentences,
+            self.matches,
+            self.compiled.stopwords,
+            self.numbers,
+            self.topic_matches,
+            self.korean,
+        )
 
     @property
     def kind(self) -> Kind:
@@ -190,7 +219,7 @@ class Context:
         **params: Any,
     ) -> Finding:
         """Return a finding with its message and fix taken from the language data."""
-        text = self.lexicon.rules[rule_id]
+        text = (self.text_lexicon or self.lexicon).rules[rule_id]
         if evidence.quote is not None:
             params.setdefault("quote", evidence.quote)
         return Finding(

@@ -466,3 +466,22 @@ def _clock(ms: int) -> str:
     """Format a duration as m:ss."""
     minutes, seconds = divmod(round(ms / 1000), 60)
     return f"{minutes}:{seconds:02d}"
+
+
+def filler_spans(text: str, language: str) -> list[tuple[int, int]]:
+    """Return the character spans of filler words in plain text, by this module's rules."""
+    places: list[tuple[int, int]] = []
+    tokens: list[_Token] = []
+    for order, match in enumerate(re.finditer(r"\S+", text)):
+        token = _Token.of(Word(match.group(), 400 * order, 400 * order + 300))
+        if token.core:
+            inner = re.match(r"^[^\w]*(.*?)[^\w'’]*$", match.group(), flags=re.DOTALL)
+            first = match.start() + (inner.start(1) if inner else 0)
+            last = match.start() + (inner.end(1) if inner else len(match.group()))
+            tokens.append(token)
+            places.append((first, last))
+    spans: list[tuple[int, int]] = []
+    for filler in _find_fillers_in_tokens(tokens):
+        size = len(filler.text.split())
+        spans.append((places[filler.index][0], places[filler.index + size - 1][1]))
+    return spans

@@ -39,6 +39,29 @@ MARKERS: Final = (
     "stakeholders",
     "mentoring",
     "ownership",
+    "reasoning",
+    "contrast",
+    "examples",
+    "episode",
+    "generic",
+    "reflection",
+    "vague",
+    "buzzwords",
+    "blame",
+    "denial",
+    "dismissive",
+    "absolutes",
+    "shortcuts",
+    "confusion",
+    "receptive",
+    "clarify",
+    "sequence",
+    "edge_cases",
+    "testing",
+    "components",
+    "data_model",
+    "failure_modes",
+    "negation",
 )
 
 PRAISE_DIMENSIONS: Final = (
@@ -71,7 +94,6 @@ class Limits:
     long_sentence_words: int
     repetition_ratio: float
     hedge_density: float
-    on_topic_min_hits: int
     min_stem_chars: int
 
 
@@ -103,6 +125,10 @@ class Lexicon:
     umpire_steps: Mapping[str, str]
     list_separator: str
     coaching: CoachingText
+    # Why an answer is off topic, by verdict (see bot/coaching/topics.py).
+    off_topic_reasons: Mapping[str, str]
+    # Told when the answer came in another language than the interview's.
+    language_names: Mapping[str, str]
 
     @classmethod
     def load(cls, path: Path) -> Lexicon:
@@ -149,6 +175,8 @@ class Lexicon:
             umpire_steps=steps,
             list_separator=_string(root.get("list_separator"), "list_separator", strip=False),
             coaching=_coaching(root.get("coaching")),
+            off_topic_reasons=_texts(root.get("off_topic_reasons"), "off_topic_reasons"),
+            language_names=_texts(root.get("language_names"), "language_names"),
         )
 
 
@@ -168,6 +196,11 @@ def _strings(value: Any, where: str, allow_empty: bool = False) -> tuple[str, ..
     if not isinstance(value, list) or (not value and not allow_empty):
         raise LexiconError(f"{where} must be a non-empty list of strings")
     return tuple(_string(item, where) for item in value)
+
+
+def _texts(value: Any, where: str) -> dict[str, str]:
+    raw = _mapping(value, where)
+    return {str(k): _string(v, f"{where}.{k}") for k, v in raw.items()}
 
 
 def _int(value: Any, where: str) -> int:
@@ -195,7 +228,6 @@ def _limits(value: Any) -> Limits:
         long_sentence_words=_int(raw.get("long_sentence_words"), "limits.long_sentence_words"),
         repetition_ratio=_float(raw.get("repetition_ratio"), "limits.repetition_ratio"),
         hedge_density=_float(raw.get("hedge_density"), "limits.hedge_density"),
-        on_topic_min_hits=_int(raw.get("on_topic_min_hits"), "limits.on_topic_min_hits"),
         min_stem_chars=_int(raw.get("min_stem_chars"), "limits.min_stem_chars"),
     )
 

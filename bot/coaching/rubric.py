@@ -6,15 +6,27 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
-from bot.catalog import Language, Level, Question
+from bot.catalog import Kind, Language, Level, Question
 from bot.coaching.answer import Answer
 from bot.coaching.context import CompiledLexicon, Context
+from bot.coaching.coverage import Facts, coverage
 from bot.coaching.delivery import analyze_delivery
 from bot.coaching.feedback import compose, compose_empty
+from bot.coaching.language import detect_language
 from bot.coaching.lexicon import Lexicon, LexiconError
 from bot.coaching.models import Dimension, Evaluation, Evidence, Finding, Severity
-from bot.coaching.rules import ALL_RULES, RULE_IDS
-from bot.coaching.scoring import score
+from bot.coaching.rules import ALL_RULES, RULE_IDS, TEXT_IDS
+from bot.coaching.rules.depth import umpire_missing
+from bot.coaching.rules.structure import (
+    has_action,
+    has_result,
+    has_situation,
+    has_task,
+    result_numbers,
+    tells_an_episode,
+)
+from bot.coaching.scoring import Caps, assessed_dimensions, score
+from bot.coaching.topics import TopicJudgement, TopicLexicon, Verdict, judge, load_topics
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +36,10 @@ _SEVERITY_ORDER = {Severity.MAJOR: 0, Severity.MINOR: 1, Severity.INFO: 2}
 _PRIORITY = {rule_id: i for i, rule_id in enumerate(RULE_IDS)}
 _OFF_TOPIC = "communication.off_topic"
 _SHALLOW = "depth.shallow"
+_LANGUAGE_MISMATCH = "communication.language_mismatch"
+_NO_CONTENT = frozenset({Verdict.NON_ANSWER, Verdict.NOISE})
+# Requirements clarified within the first third of a design answer come "first".
+_EARLY_SHARE = 3
 
 
 def rubric_dir(root: Path) -> Path:
@@ -82,21 +98,56 @@ def _order(finding: Finding) -> tuple[int, int, int]:
     )
 
 
+def _facts(ctx: Context, language: Language) -> Facts:
+    """Return the structural facts the coverage tables need."""
+    signals = ctx.signals
+    first_sentence = ctx.tokens[0].sentence if ctx.tokens else 0
+    opening = [m for found in ctx.topic_matches.values() for m in found]
+    direct_opening = any(ctx.tokens[m.first].sentence == first_sentence for m in opening) or (
+        signals.first_named is not None
+        and any(t.sentence == first_sentence and t.start == signals.first_named[0] for t in ctx.tokens)
+    )
+    early = max(1, len(ctx.tokens) // _EARLY_SHARE)
+    early_requirements = any(
+        m.first < early for c in ("assumptions", "clarify") for m in ctx.found(c)
+    )
+    behavioral = ctx.kind is Kind.BEHAVIORAL
+    return Facts(
+        signals=signals,
+        language=language,
+        situation=behavioral and has_situation(ctx),
+        task=behavioral and has_task(ctx),
+        action=behavioral and has_action(ctx),
+        result=has_result(ctx),
+        measured_result=bool(result_numbers(ctx)) and has_result(ctx),
+        specific_episode=tells_an_episode(ctx),
+        direct_opening=direct_opening,
+        umpire_steps=6 - len(umpire_missing(ctx)),
+        complexity=bool(ctx.complexity),
+        early_requirements=early_requirements,
+    )
+
+
 class Rubric:
     """Grade answers with rules and per-language lexicons; no model, same input same grade."""
 
-    def __init__(self, lexicons: Mapping[Language, Lexicon]) -> None:
+    def __init__(
+        self,
+        lexicons: Mapping[Language, Lexicon],
+        topics: Mapping[Language, TopicLexicon] | None = None,
+    ) -> None:
         if not lexicons:
             raise LexiconError("the rubric needs at least one lexicon")
         for language, lexicon in lexicons.items():
-            missing = [r for r in RULE_IDS if r not in lexicon.rules]
+            missing = [r for r in TEXT_IDS if r not in lexicon.rules]
             if missing:
                 raise LexiconError(f"lexicon {language.value} has no text for {missing}")
         self._compiled = {lang: CompiledLexicon(lex) for lang, lex in lexicons.items()}
+        self._topics = dict(topics or {})
 
     @classmethod
     def load(cls, root: Path) -> Rubric:
-        """Load every ``<language>.yaml`` lexicon under ``root``'s rubric folder."""
+        """Load every ``<language>.yaml`` lexicon and topic file under the rubric folder."""
         folder = rubric_dir(Path(root))
         lexicons: dict[Language, Lexicon] = {}
         for language in Language:
@@ -107,7 +158,7 @@ class Rubric:
                     raise LexiconError(f"{path}: says language {lexicon.language.value}")
                 lexicons[language] = lexicon
         log.info("loaded rubric lexicons: %s", ", ".join(sorted(lexicons)))
-        return cls(lexicons)
+        return cls(lexicons, load_topics(folder))
 
     @property
     def languages(self) -> frozenset[Language]:
@@ -123,6 +174,26 @@ class Rubric:
             return fallback
         return compiled
 
+    def _judge(
+        self, ctx: Context, question: Question, language: Language, answer_language: Language
+    ) -> TopicJudgement:
+        """Compare the question's subject with the answer's (across languages if need be)."""
+        question_topics = self._topics.get(language)
+        answer_topics = self._topics.get(answer_language)
+        if question_topics is None or answer_topics is None:
+            return TopicJudgement(Verdict.ON_TOPIC, (), ())
+        return judge(
+            question.text,
+            ctx.text,
+            ctx.tokens,
+            question_topics,
+            answer_topics,
+            self._compiled_for(language).stopwords,
+            self._compiled_for(language).suffixes,
+            frozenset(w.casefold() for w in ctx.lexicon.stopwords),
+            question.keywords,
+        )
+
     def evaluate(
         self,
         answer: Answer,
@@ -130,43 +201,79 @@ class Rubric:
         level: Level,
         language: Language = Language.EN,
     ) -> Evaluation:
-        """Grade one answer to ``question`` at ``level``."""
-        compiled = self._compiled_for(language)
+        """Grade one answer to ``question`` at ``level`` in a ``language`` interview."""
+        session = self._compiled_for(language)
         if not answer.text.strip():
-            return self._empty(compiled)
+            return self._empty(session)
+        detected = detect_language(answer.text)
+        answer_language = detected if detected in self._compiled else language
+        compiled = self._compiled_for(answer_language)
         ctx = Context.build(answer, question, level, compiled)
         if not ctx.tokens:
             # Only fillers or punctuation: nothing was actually said.
-            return self._empty(compiled)
+            return self._empty(session)
+        if answer_language is not language:
+            ctx.text_lexicon = session.lexicon
+        ctx.topic = self._judge(ctx, question, language, answer_language)
+        ctx.topic_matches = ctx.topic.terms
         rules = [r for r in ALL_RULES if r.applies(question.kind, level)]
         findings: list[Finding] = []
         for rule in rules:
             findings += rule.check(ctx)
+        if answer_language is not language:
+            findings.append(self._language_note(ctx, session.lexicon, language, answer_language))
         findings.sort(key=_order)
-        on_topic = not any(f.rule_id == _OFF_TOPIC for f in findings)
-        result = score(findings, level, on_topic)
-        assessed = {r.dimension for r in rules if not r.id.startswith("positive.")}
+        facts = _facts(ctx, answer_language)
+        shallow = compiled.lexicon.limits.shallow_words[level]
+        caps = Caps(
+            off_topic=not ctx.topic.on_topic,
+            no_content=ctx.topic.verdict in _NO_CONTENT,
+            injection=ctx.topic.injection is not None,
+            length_factor=min(1.0, ctx.word_count / shallow) ** 0.8,
+        )
+        result = score(coverage(question.kind, facts), findings, question.kind, level, caps)
         problems = [f for f in findings if not f.positive]
-        coaching = compose(compiled.lexicon, findings, problems, result.dimensions, assessed)
+        assessed = assessed_dimensions(level)
+        coaching = compose(session.lexicon, findings, problems, result.dimensions, assessed)
         # Added after scoring on purpose: delivery is coached but never costs content points.
         findings += delivery_findings(answer)
         log.debug(
-            "rubric %s/%s/%s: score %d, %d findings",
+            "rubric %s/%s/%s: score %d, %d findings, topic %s",
             question.kind,
             level,
             compiled.lexicon.language,
             result.overall,
             len(findings),
+            ctx.topic.verdict.value,
         )
         return Evaluation(
             score=result.overall,
             dimensions=result.dimensions,
             findings=tuple(findings),
             coaching=coaching,
-            on_topic=on_topic,
+            on_topic=ctx.topic.on_topic,
             source=SOURCE,
             word_count=ctx.word_count,
-            extra={"assessed_dimensions": sorted(d.value for d in assessed)},
+            extra={
+                "assessed_dimensions": sorted(d.value for d in assessed),
+                "topic": ctx.topic.verdict.value,
+                "answer_language": answer_language.value,
+            },
+        )
+
+    @staticmethod
+    def _language_note(
+        ctx: Context, lexicon: Lexicon, language: Language, answer_language: Language
+    ) -> Finding:
+        """Tell the candidate the answer came in another language and how it was graded."""
+        names = lexicon.language_names
+        return ctx.finding(
+            _LANGUAGE_MISMATCH,
+            Dimension.COMMUNICATION,
+            Severity.INFO,
+            Evidence.missing(),
+            answer_language=names.get(answer_language.value, answer_language.value),
+            session_language=names.get(language.value, language.value),
         )
 
     def _empty(self, compiled: CompiledLexicon) -> Evaluation:
@@ -187,5 +294,5 @@ class Rubric:
             on_topic=False,
             source=SOURCE,
             word_count=0,
-            extra={"assessed_dimensions": []},
+            extra={"assessed_dimensions": [], "topic": Verdict.NOISE.value},
         )

@@ -21,13 +21,15 @@ def fired(evaluation: Evaluation) -> set[str]:
     return {f.rule_id for f in evaluation.findings}
 
 
-@pytest.mark.parametrize("level", list(Level))
+@pytest.mark.parametrize(
+    ("level", "floor"), [(Level.JUNIOR, 85), (Level.MID, 80), (Level.SENIOR, 75)]
+)
 def test_strong_star_answer_scores_high_without_structure_findings(
-    grade: Grade, level: Level
+    grade: Grade, level: Level, floor: int
 ) -> None:
     evaluation = grade("strong_star", level=level)
 
-    assert evaluation.score >= 90
+    assert evaluation.score >= floor
     assert evaluation.on_topic
     assert not [f for f in evaluation.findings if f.rule_id.startswith("structure.")]
     assert not evaluation.problems
@@ -90,7 +92,9 @@ def test_hedging_costs_little(grade: Grade, answers: dict[str, str]) -> None:
     plain = grade(plain_text)
 
     assert "communication.hedging" not in fired(plain)
-    assert 0 < plain.score - hedged.score <= Severity.MINOR.weight
+    hedging = Dimension.COMMUNICATION
+    assert plain.dimensions[hedging] > hedged.dimensions[hedging]
+    assert 0 <= plain.score - hedged.score <= 5
 
 
 def test_a_single_hedge_is_informational(grade: Grade, answers: dict[str, str]) -> None:

@@ -41,6 +41,21 @@ CASES: dict[str, tuple[str, str, Level]] = {
     "positive.assumptions": ("sd_good", "system_design", Level.MID),
     "positive.complexity": ("coding_good", "coding", Level.MID),
     "positive.structure": ("strong_star", "behavioral", Level.MID),
+    "positive.reasoning": ("strong_star", "behavioral", Level.MID),
+    "positive.specifics": ("strong_star", "behavioral", Level.MID),
+    "positive.reflection": ("reflective", "behavioral", Level.MID),
+    "positive.scale": ("strong_star", "behavioral", Level.MID),
+    "positive.stakeholders": ("strong_star", "behavioral", Level.MID),
+    "positive.clarifying": ("coding_good", "coding", Level.MID),
+    "positive.example": ("tech_example", "technical", Level.MID),
+    "structure.no_example": ("habits", "behavioral", Level.MID),
+    "depth.no_reasoning": ("middling", "behavioral", Level.MID),
+    "depth.vague": ("buzzwords", "behavioral", Level.MID),
+    "depth.shortcuts": ("rushed", "technical", Level.MID),
+    "communication.blame": ("blaming", "behavioral", Level.MID),
+    "communication.dismissive": ("dismissive", "coding", Level.MID),
+    "communication.uncertain": ("unsure", "technical", Level.MID),
+    "communication.instructs_grader": ("injection", "behavioral", Level.MID),
 }
 
 

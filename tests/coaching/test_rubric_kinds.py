@@ -24,7 +24,7 @@ def test_technical_answer_with_tradeoffs_is_praised(grade: Grade) -> None:
 
     assert "depth.no_tradeoffs" not in fired(evaluation)
     assert praise.evidence.quote == "trade-off"
-    assert evaluation.score >= 90
+    assert evaluation.score >= 80
 
 
 def test_technical_answer_without_tradeoffs(grade: Grade) -> None:

@@ -16,7 +16,8 @@ from bot.coaching.context import CompiledLexicon
 from bot.coaching.lexicon import MARKERS, Lexicon, LexiconError
 from bot.coaching.matcher import parse_phrase
 from bot.coaching.rubric import Rubric
-from bot.coaching.rules import ALL_RULES, RULE_IDS
+from bot.coaching.rules import ALL_RULES, RULE_IDS, TEXT_IDS
+from bot.coaching.topics import TopicLexicon
 from bot.coaching.text import tokenize
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,12 @@ KNOWN_PLACEHOLDERS = {
     "needed",
     "fix",
     "message",
+    "reason",
+    "answer_language",
+    "session_language",
 }
+TOPICS = RUBRIC / "topics"
+TOPIC_FILES = sorted(TOPICS.glob("*.yaml"))
 
 
 def test_there_is_a_lexicon_per_language() -> None:
@@ -57,8 +63,8 @@ def test_file_loads_and_covers_every_rule(path: Path) -> None:
     lexicon = Lexicon.load(path)
 
     assert lexicon.language.value == path.stem
-    assert set(RULE_IDS) <= set(lexicon.rules)
-    assert set(lexicon.rules) <= set(RULE_IDS), "text for a rule that does not exist"
+    assert set(TEXT_IDS) <= set(lexicon.rules)
+    assert set(lexicon.rules) <= set(TEXT_IDS), "text for a rule that does not exist"
     positives = {r for r in RULE_IDS if r.startswith("positive.")}
     assert positives <= set(lexicon.coaching.praise)
 
@@ -79,19 +85,52 @@ def test_templates_use_only_known_placeholders(path: Path) -> None:
 def test_every_phrase_is_usable(path: Path) -> None:
     lexicon = Lexicon.load(path)
     compiled = CompiledLexicon(lexicon)
-    fillers = {
-        e.value
+    # A one-word filler is removed wherever it stands; a longer one only as a whole.
+    single = {
+        parse_phrase(p, lexicon.matching, compiled.stem)[0].value
         for p in lexicon.markers["fillers"]
-        for e in parse_phrase(p, lexicon.matching, compiled.stem)
+        if len(parse_phrase(p, lexicon.matching, compiled.stem)) == 1
     }
+    sequences = [
+        " ".join(t.norm for t in tokenize(p.replace("=", "").replace("*", ""), False))
+        for p in lexicon.markers["fillers"]
+        if len(parse_phrase(p, lexicon.matching, compiled.stem)) > 1
+    ]
     for category in MARKERS:
         for phrase in lexicon.markers[category]:
             elements = parse_phrase(phrase, lexicon.matching, compiled.stem)
             assert elements, f"{category}: {phrase!r} has no word"
             if category != "fillers":
                 # Fillers are removed before matching, so a phrase holding one never matches.
-                words = {t.norm for t in tokenize(phrase.replace("=", "").replace("*", ""), False)}
-                assert not words & fillers, f"{category}: {phrase!r} contains a filler"
+                words = [t.norm for t in tokenize(phrase.replace("=", "").replace("*", ""), False)]
+                assert not set(words) & single, f"{category}: {phrase!r} contains a filler"
+                joined = " ".join(words)
+                assert not any(seq in joined for seq in sequences), f"{category}: {phrase!r}"
+
+
+def test_there_is_a_topic_file_per_language() -> None:
+    assert {p.stem for p in TOPIC_FILES} == {lang.value for lang in Language}
+
+
+@pytest.mark.parametrize("path", TOPIC_FILES, ids=lambda p: p.name)
+def test_topic_file_matches_schema_and_loads(path: Path) -> None:
+    schema = json.loads((TOPICS / "schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(data))
+    assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]
+
+    lexicon = TopicLexicon.load(path)
+    assert lexicon.language.value == path.stem
+    for topic in lexicon.topics.values():
+        for phrase in (*topic.question, *topic.answer):
+            assert parse_phrase(phrase, lexicon.matching, str), f"{topic.id}: {phrase!r}"
+
+
+def test_topics_are_the_same_in_every_language() -> None:
+    # Topic ids are shared so a Korean answer to an English question can be compared.
+    ids = {p.stem: set(TopicLexicon.load(p).topics) for p in TOPIC_FILES}
+    assert ids["ko"] <= ids["en"]
 
 
 def test_malformed_lexicon_is_rejected(tmp_path: Path) -> None:

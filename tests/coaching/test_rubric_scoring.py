@@ -1,4 +1,4 @@
-"""Scores: level calibration, the junior floor, the off-topic cap, empty and huge answers."""
+"""Scores: level calibration, the documented overall rule, caps, empty, short and huge answers."""
 
 from __future__ import annotations
 
@@ -7,10 +7,18 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.catalog import Level
+from bot.catalog import Kind, Level
 from bot.coaching.answer import Answer
+from bot.coaching.feedback import CONTRADICTED_BY
 from bot.coaching.models import Dimension, Evaluation, Evidence, Finding, Severity
-from bot.coaching.scoring import JUNIOR_FLOOR, OFF_TOPIC_CAP, score
+from bot.coaching.scoring import (
+    DIMENSION_WEIGHTS,
+    INJECTION_CAP,
+    NO_CONTENT_CAP,
+    OFF_TOPIC_CAP,
+    combine,
+    penalties,
+)
 
 log = logging.getLogger(__name__)
 
@@ -31,40 +39,56 @@ def test_senior_is_stricter_than_mid_and_mid_than_junior(grade: Grade, name: str
     assert junior > mid > senior
 
 
-def test_same_finding_costs_more_for_senior() -> None:
+def test_same_problem_costs_more_for_senior() -> None:
     finding = Finding(
-        "structure.no_metrics",
-        Dimension.STRUCTURE,
-        Severity.MINOR,
+        "communication.blame",
+        Dimension.COMMUNICATION,
+        Severity.MAJOR,
         "m",
         "f",
-        Evidence.missing(),
+        Evidence(quote="x", start=0, end=1),
     )
-    scores = [score([finding], level, on_topic=True).overall for level in Level]
+    costs = [penalties([finding], level)[Dimension.COMMUNICATION] for level in Level]
 
-    assert scores[0] > scores[1] > scores[2]
-
-
-def test_junior_floor_holds_for_a_weak_on_topic_answer(grade: Grade) -> None:
-    text = "We kind of talked to the teammate about the disagreement, maybe."
-    junior = grade(text, level=Level.JUNIOR)
-    senior = grade(text, level=Level.SENIOR)
-
-    assert junior.on_topic
-    assert junior.score >= JUNIOR_FLOOR
-    # The floor is doing the work: without it this answer would score lower.
-    assert senior.score < JUNIOR_FLOOR
+    assert 0 < costs[0] < costs[1] < costs[2]
 
 
-def test_junior_floor_in_the_scoring_function() -> None:
-    findings = [
-        Finding(f"structure.r{i}", Dimension.STRUCTURE, Severity.MAJOR, "m", "f", Evidence())
-        for i in range(10)
-    ]
+def test_a_missing_piece_costs_nothing_beyond_its_missing_evidence() -> None:
+    # "No metrics" is priced in by the coverage; only active problems take points away.
+    finding = Finding(
+        "structure.no_metrics", Dimension.STRUCTURE, Severity.MINOR, "m", "f", Evidence()
+    )
+    assert sum(penalties([finding], Level.SENIOR).values()) == 0
 
-    assert score(findings, Level.JUNIOR, on_topic=True).overall == JUNIOR_FLOOR
-    assert score(findings, Level.MID, on_topic=True).overall == 0
-    assert score(findings, Level.JUNIOR, on_topic=False).overall < JUNIOR_FLOOR
+
+@pytest.mark.parametrize("name", ["strong_star", "middling", "hedgy", "we_only", "blaming"])
+@pytest.mark.parametrize("level", list(Level))
+def test_overall_is_the_weighted_mean_of_the_assessed_dimensions(
+    grade: Grade, name: str, level: Level
+) -> None:
+    evaluation = grade(name, level=level)
+    weights = DIMENSION_WEIGHTS[Kind.BEHAVIORAL]
+    chosen = [d for d in Dimension if level is not Level.JUNIOR or d is not Dimension.SENIORITY]
+    expected = round(
+        sum(weights[d] * evaluation.dimensions[d] for d in chosen)
+        / sum(weights[d] for d in chosen)
+    )
+
+    assert evaluation.score == expected == combine(evaluation.dimensions, Kind.BEHAVIORAL, level)
+    assert sorted(evaluation.extra["assessed_dimensions"]) == sorted(d.value for d in chosen)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We shipped it.",
+        "I talked to my teammate and we resolved the disagreement.",
+        "It went well in the end and everyone was happy.",
+    ],
+)
+@pytest.mark.parametrize("level", list(Level))
+def test_one_line_answers_stay_low_at_every_level(grade: Grade, text: str, level: Level) -> None:
+    assert grade(text, level=level).score <= 35
 
 
 @pytest.mark.parametrize("level", list(Level))
@@ -107,6 +131,7 @@ def test_shallow_answer_quotes_itself(grade: Grade, answers: dict[str, str]) -> 
 
     assert finding.evidence.quote == answers["shallow"].rstrip(".")
     assert "10 words" in finding.message
+    assert evaluation.score <= 30
 
 
 def test_huge_answer_is_evaluated_and_rambles(grade: Grade, answers: dict[str, str]) -> None:
@@ -183,3 +208,85 @@ def test_scores_and_dimensions_stay_in_range(grade: Grade, answers: dict[str, st
             assert 0 <= evaluation.score <= 100
             assert set(evaluation.dimensions) == set(Dimension)
             assert all(0 <= v <= 100 for v in evaluation.dimensions.values())
+
+
+def test_a_paragraph_pasted_many_times_is_not_rewarded(
+    grade: Grade, answers: dict[str, str]
+) -> None:
+    once = grade("strong_star")
+    pasted = grade("\n\n".join([answers["strong_star"]] * 18))
+    sentence = grade(" ".join(["I led the migration of the payments queue."] * 50))
+
+    assert pasted.score <= once.score
+    assert "communication.rambling" in {f.rule_id for f in pasted.findings}
+    assert sentence.score <= 45
+
+
+@pytest.mark.parametrize("level", list(Level))
+def test_an_instruction_to_the_grader_stays_low(grade: Grade, level: Level) -> None:
+    evaluation = grade("injection", level=level)
+    finding = next(
+        f for f in evaluation.findings if f.rule_id == "communication.instructs_grader"
+    )
+
+    assert evaluation.score <= INJECTION_CAP
+    assert finding.evidence.quote is not None
+    assert finding.evidence.quote.lower().startswith("ignore previous instructions")
+
+
+@pytest.mark.parametrize(
+    "text", ["Next question please.", "asdf qwerty zxcv ;;;;", "lol no", "🙂🙂🙂"]
+)
+def test_no_content_is_capped_lowest(grade: Grade, text: str) -> None:
+    evaluation = grade(text)
+
+    assert not evaluation.on_topic
+    assert evaluation.score <= NO_CONTENT_CAP
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "At my last company we processed 40,000 invoices a day",
+        "I led a team of five engineers on the rollout",
+    ],
+)
+def test_scale_is_recognised_when_stated(grade: Grade, text: str) -> None:
+    story = (
+        f"{text}. My job was to cut failed payments before the audit. I rewrote the retry "
+        "worker and added alerts. As a result failed payments fell by 30 percent in a month."
+    )
+    fired_ids = {f.rule_id for f in grade(story).findings}
+
+    assert "seniority.no_scale" not in fired_ids
+    assert "positive.scale" in fired_ids
+
+
+def test_stakeholders_are_recognised_in_korean(grade: Grade) -> None:
+    text = (
+        "이전 회사에서 결제 오류가 늘어 제품 관리자와 함께 원인을 분석했습니다. 제 역할은 "
+        "배포 전까지 오류를 줄이는 것이었습니다. 제가 재시도 로직을 고쳤고 그 결과 오류가 "
+        "30% 줄었습니다."
+    )
+    assert "seniority.no_stakeholders" not in {
+        f.rule_id for f in grade(text, "ko_behavioral").findings
+    }
+
+
+@pytest.mark.parametrize(
+    "name", ["strong_star", "middling", "we_only", "hedgy", "vague_result", "shallow", "buzzwords"]
+)
+@pytest.mark.parametrize("level", list(Level))
+def test_praise_never_contradicts_a_finding(grade: Grade, name: str, level: Level) -> None:
+    evaluation = grade(name, level=level)
+    problems = {f.rule_id for f in evaluation.problems}
+    praise = evaluation.coaching.praise
+
+    for positive, contradictions in CONTRADICTED_BY.items():
+        finding = next((f for f in evaluation.findings if f.rule_id == positive), None)
+        if finding is not None and finding.evidence.quote and problems & contradictions:
+            assert finding.evidence.quote not in praise, (positive, problems & contradictions)
+    if "depth.shallow" in problems:
+        assert "real detail" not in praise
+    if "seniority.no_stakeholders" in problems:
+        assert "people around the work" not in praise

@@ -26,5 +26,9 @@ RULE_IDS: tuple[str, ...] = tuple(rule.id for rule in ALL_RULES)
 PROBLEM_RULE_IDS: tuple[str, ...] = tuple(
     rule.id for rule in ALL_RULES if rule not in positive.RULES
 )
+# Notes the rubric adds itself (not rules): they cost nothing and need text like a rule.
+NOTE_IDS: tuple[str, ...] = ("communication.language_mismatch",)
+# Every id a lexicon must have text for.
+TEXT_IDS: tuple[str, ...] = (*RULE_IDS, *NOTE_IDS)
 
-__all__ = ["ALL_RULES", "PROBLEM_RULE_IDS", "RULE_IDS", "Rule"]
+__all__ = ["ALL_RULES", "NOTE_IDS", "PROBLEM_RULE_IDS", "RULE_IDS", "TEXT_IDS", "Rule"]

@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.catalog import Kind, Question
-from bot.coaching.context import CompiledLexicon, Context
+from bot.catalog import Kind
+from bot.coaching.context import Context
 from bot.coaching.models import Dimension, Finding, Severity
 from bot.coaching.rules.base import Rule
-from bot.coaching.text import tokenize
 
 log = logging.getLogger(__name__)
 
@@ -20,9 +19,6 @@ _QUOTE_TOKENS = 40
 _MAX_HEDGE_QUOTES = 12
 _WE_MIN = 3
 _WE_PER_I = 4
-_PREFIX = 5
-# Questions with few content words cannot demand more than one of them back.
-_SMALL_TOPIC = 4
 
 
 def repetition(ctx: Context) -> tuple[float, int | None]:
@@ -109,8 +105,10 @@ class Hedging(Rule):
 
 
 def pronouns(ctx: Context) -> tuple[int, int]:
-    """Return how often the candidate said "I" (and its forms) and "we"."""
-    return len(ctx.found("singular")), len(ctx.found("plural"))
+    """Return how often the candidate spoke as "I" (forms and own actions) and as "we"."""
+    # "I set up, invited and wrote" is one "I" but three of the candidate's own actions.
+    i = max(len(ctx.found("singular")), ctx.signals.actions)
+    return i, len(ctx.found("plural"))
 
 
 def we_without_i(ctx: Context) -> bool:
@@ -135,62 +133,81 @@ class WeWithoutI(Rule):
         return [ctx.finding(self.id, self.dimension, severity, evidence, we=we, i=i)]
 
 
-def topic_stems(question: Question, compiled: CompiledLexicon) -> set[str]:
-    """Return the content stems of the question's text and keywords."""
-    source = " ".join((question.text, *question.keywords))
-    shortest = compiled.lexicon.limits.min_stem_chars
-    stems: set[str] = set()
-    for token in tokenize(source, compiled.stemmed):
-        stem = token.stem
-        for suffix in compiled.suffixes:
-            if stem.endswith(suffix) and len(stem) - len(suffix) >= shortest:
-                stem = stem[: -len(suffix)]
-                break
-        if len(stem) < shortest or stem in compiled.stopwords:
-            continue
-        if any(ch.isdigit() for ch in stem):
-            continue
-        stems.add(stem)
-    return stems
+@dataclass(frozen=True)
+class OffTopic(Rule):
+    """The answer does not answer the question: another subject, a non-answer, noise, a joke."""
 
-
-def topic_overlap(ctx: Context) -> tuple[int, int]:
-    """Return (question stems found in the answer, how many an on-topic answer needs)."""
-    wanted = topic_stems(ctx.question, ctx.compiled)
-    if not wanted:
-        return 0, 0
-    if ctx.compiled.stemmed:
-        stems = {t.stem for t in ctx.tokens}
-        prefixes = {s[:_PREFIX] for s in stems if len(s) >= _PREFIX}
-        hits = sum(
-            1 for w in wanted if w in stems or (len(w) >= _PREFIX and w[:_PREFIX] in prefixes)
-        )
-    else:
-        # Particles attach to Korean nouns, so a stem counts wherever it occurs in a word.
-        text = ctx.text.casefold()
-        hits = sum(1 for w in wanted if w in text)
-    needed = min(ctx.lexicon.limits.on_topic_min_hits, len(wanted))
-    if len(wanted) <= _SMALL_TOPIC:
-        needed = min(needed, 1)
-    return hits, needed
+    def check(self, ctx: Context) -> list[Finding]:
+        """Report the topic judgement, quoting the refusal or joke when one decided it."""
+        judgement = ctx.topic
+        if judgement.on_topic:
+            return []
+        reasons = (ctx.text_lexicon or ctx.lexicon).off_topic_reasons
+        reason = reasons.get(judgement.verdict.value, "")
+        if judgement.span is not None:
+            evidence = ctx.evidence(*judgement.span)
+            return [ctx.finding(self.id, self.dimension, Severity.MAJOR, evidence, reason=reason)]
+        return [self.absent(ctx, Severity.MAJOR, reason=reason)]
 
 
 @dataclass(frozen=True)
-class OffTopic(Rule):
-    """The answer shares too little with the question to be about it."""
+class Quoted(Rule):
+    """Quote the first phrase of a marker category, when the answer has one."""
+
+    category: str = ""
+    severity: Severity = Severity.MINOR
+    minimum: int = 1
 
     def check(self, ctx: Context) -> list[Finding]:
-        """Fire when fewer question words come back than an on-topic answer needs."""
-        hits, needed = topic_overlap(ctx)
-        if hits >= needed:
+        """Return one finding quoting the first occurrence, if there are enough."""
+        found = ctx.found(self.category)
+        if len(found) < self.minimum:
             return []
-        return [self.absent(ctx, Severity.MAJOR, hits=hits, needed=needed)]
+        return [
+            ctx.finding(
+                self.id, self.dimension, self.severity, ctx.evidence_of(found[0]), count=len(found)
+            )
+        ]
+
+
+@dataclass(frozen=True)
+class InstructsGrader(Rule):
+    """The answer tries to tell the grader what score to give."""
+
+    def check(self, ctx: Context) -> list[Finding]:
+        """Quote the instruction."""
+        if ctx.topic.injection is None:
+            return []
+        evidence = ctx.evidence(*ctx.topic.injection)
+        return [ctx.finding(self.id, self.dimension, Severity.MAJOR, evidence)]
 
 
 OFF_TOPIC = OffTopic("communication.off_topic", Dimension.COMMUNICATION)
+INSTRUCTS_GRADER = InstructsGrader("communication.instructs_grader", Dimension.COMMUNICATION)
 
 RULES: tuple[Rule, ...] = (
     OFF_TOPIC,
+    INSTRUCTS_GRADER,
+    Quoted(
+        "communication.blame",
+        Dimension.COMMUNICATION,
+        category="blame",
+        severity=Severity.MAJOR,
+    ),
+    Quoted(
+        "communication.dismissive",
+        Dimension.COMMUNICATION,
+        category="dismissive",
+        severity=Severity.MAJOR,
+    ),
+    Quoted(
+        "communication.uncertain",
+        Dimension.COMMUNICATION,
+        kinds=frozenset({Kind.TECHNICAL, Kind.CODING, Kind.SYSTEM_DESIGN}),
+        category="confusion",
+        severity=Severity.MINOR,
+        minimum=2,
+    ),
     Rambling("communication.rambling", Dimension.COMMUNICATION),
     WeWithoutI(
         "communication.we_without_i",

@@ -18,6 +18,11 @@ _CODING = frozenset({Kind.CODING})
 _SYSTEM_DESIGN = frozenset({Kind.SYSTEM_DESIGN})
 # Skipping half of UMPIRE is a broken walk-through, not a rough edge.
 _MANY_GAPS = 3
+# Below this many words a missing "because" says more about length than about reasoning.
+_REASONING_MIN_WORDS = 30
+# Vague words and buzzwords per 100 words, and how few details make them a problem.
+_VAGUE_DENSITY = 3.0
+_VAGUE_MAX_DETAILS = 2
 
 
 def umpire_missing(ctx: Context) -> list[str]:
@@ -37,8 +42,8 @@ class NoTradeoffs(Rule):
     """No alternative is weighed; worst in system design, where trade-offs are the point."""
 
     def check(self, ctx: Context) -> list[Finding]:
-        """Fire when no trade-off marker occurs."""
-        if ctx.found("tradeoffs"):
+        """Fire when no trade-off or contrast marker occurs."""
+        if ctx.found("tradeoffs") or ctx.found("contrast"):
             return []
         major = ctx.kind is Kind.SYSTEM_DESIGN
         return [self.absent(ctx, Severity.MAJOR if major else Severity.MINOR)]
@@ -89,6 +94,48 @@ class Shallow(Rule):
         ]
 
 
+@dataclass(frozen=True)
+class NoReasoning(Rule):
+    """The answer says what, never why."""
+
+    def check(self, ctx: Context) -> list[Finding]:
+        """Fire on an answer long enough to reason in that gives no reason at all."""
+        if ctx.found("reasoning") or ctx.signals.words < _REASONING_MIN_WORDS:
+            return []
+        return [self.absent(ctx, Severity.MINOR)]
+
+
+@dataclass(frozen=True)
+class Vague(Rule):
+    """Generic words and buzzwords where the details should be."""
+
+    def check(self, ctx: Context) -> list[Finding]:
+        """Quote the first vague phrase when vagueness is dense and details are few."""
+        signals = ctx.signals
+        density = signals.per_100("vague", "buzzwords")
+        if density < _VAGUE_DENSITY or signals.numbers + signals.named > _VAGUE_MAX_DETAILS:
+            return []
+        found = sorted(ctx.found("vague") + ctx.found("buzzwords"), key=lambda m: m.start)
+        severity = Severity.MAJOR if density >= 2 * _VAGUE_DENSITY else Severity.MINOR
+        return [
+            ctx.finding(self.id, self.dimension, severity, ctx.evidence_of(found[0]))
+        ]
+
+
+@dataclass(frozen=True)
+class Shortcuts(Rule):
+    """The answer skips the care the work needs (no testing, pushing it out, passing it on)."""
+
+    def check(self, ctx: Context) -> list[Finding]:
+        """Quote the first shortcut."""
+        found = ctx.found("shortcuts")
+        if not found:
+            return []
+        # One shortcut can be a slip; several are a way of working.
+        severity = Severity.MAJOR if len(found) >= 2 else Severity.MINOR
+        return [ctx.finding(self.id, self.dimension, severity, ctx.evidence_of(found[0]))]
+
+
 SHALLOW = Shallow("depth.shallow", Dimension.DEPTH)
 
 RULES: tuple[Rule, ...] = (
@@ -98,9 +145,12 @@ RULES: tuple[Rule, ...] = (
         "depth.no_assumptions",
         Dimension.DEPTH,
         kinds=_SYSTEM_DESIGN,
-        categories=("assumptions",),
+        categories=("assumptions", "clarify"),
         severity=Severity.MAJOR,
     ),
+    NoReasoning("depth.no_reasoning", Dimension.DEPTH),
+    Vague("depth.vague", Dimension.DEPTH),
+    Shortcuts("depth.shortcuts", Dimension.DEPTH),
     NoComplexity("depth.no_complexity", Dimension.DEPTH, kinds=_CODING),
     UmpireGaps("depth.umpire_gaps", Dimension.DEPTH, kinds=_CODING),
 )

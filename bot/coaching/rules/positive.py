@@ -10,11 +10,19 @@ from bot.coaching.context import Context
 from bot.coaching.models import Dimension, Finding, Severity
 from bot.coaching.rules.base import Rule
 from bot.coaching.rules.communication import we_without_i
-from bot.coaching.rules.structure import RESULT_CATEGORIES, result_numbers
+from bot.coaching.rules.structure import (
+    has_action,
+    has_result,
+    has_situation,
+    has_task,
+    result_matches,
+    result_numbers,
+)
 
 log = logging.getLogger(__name__)
 
 _BEHAVIORAL = frozenset({Kind.BEHAVIORAL})
+_SOLUTIONS = frozenset({Kind.TECHNICAL, Kind.SYSTEM_DESIGN, Kind.CODING})
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,8 @@ class MeasuredResult(_Praise):
 
     def check(self, ctx: Context) -> list[Finding]:
         """Quote the first measurement inside a result."""
+        if not has_result(ctx):
+            return []
         numbers = result_numbers(ctx)
         return [self.praise(ctx, *numbers[0])] if numbers else []
 
@@ -49,14 +59,33 @@ class Ownership(_Praise):
 
 @dataclass(frozen=True)
 class FirstMarker(_Praise):
-    """Quote the first occurrence of a marker category worth praising."""
+    """Quote the first occurrence of the marker categories worth praising, in priority order."""
 
-    category: str = ""
+    categories: tuple[str, ...] = ()
 
     def check(self, ctx: Context) -> list[Finding]:
-        """Return praise for the first marker of the category, if any."""
-        found = ctx.found(self.category)
-        return [self.praise(ctx, found[0].start, found[0].end)] if found else []
+        """Praise the earliest marker of the first category (in the given order) that occurs."""
+        for category in self.categories:
+            found = ctx.found(category)
+            if found:
+                first = min(found, key=lambda m: m.start)
+                return [self.praise(ctx, first.start, first.end)]
+        return []
+
+
+@dataclass(frozen=True)
+class Specifics(_Praise):
+    """The answer names real things: systems, tools, numbers."""
+
+    def check(self, ctx: Context) -> list[Finding]:
+        """Quote the first number or named thing when the answer has at least two."""
+        signals = ctx.signals
+        if signals.numbers + signals.named < 2:
+            return []
+        spans = [(s, e) for s, e, _ in ctx.numbers[:1]]
+        if signals.first_named is not None:
+            spans.append(signals.first_named)
+        return [self.praise(ctx, *min(spans))]
 
 
 @dataclass(frozen=True)
@@ -73,12 +102,15 @@ class CompleteStory(_Praise):
     """Situation, task, action and result are all there."""
 
     def check(self, ctx: Context) -> list[Finding]:
-        """Quote where the story lands (its first result) when every STAR part is present."""
-        parts = (("situation",), ("task",), ("action", "ownership"), RESULT_CATEGORIES)
-        if not all(any(ctx.found(c) for c in part) for part in parts):
+        """Quote where the story lands when every STAR part is present."""
+        if not all(f(ctx) for f in (has_situation, has_task, has_action, has_result)):
             return []
-        landing = min((m for c in RESULT_CATEGORIES for m in ctx.found(c)), key=lambda m: m.start)
-        return [self.praise(ctx, landing.start, landing.end)]
+        landing = result_matches(ctx)
+        if landing:
+            first = min(landing, key=lambda m: m.start)
+            return [self.praise(ctx, first.start, first.end)]
+        numbers = result_numbers(ctx)
+        return [self.praise(ctx, *numbers[0])] if numbers else []
 
 
 RULES: tuple[Rule, ...] = (
@@ -89,17 +121,43 @@ RULES: tuple[Rule, ...] = (
         kinds=frozenset({Kind.BEHAVIORAL, Kind.TECHNICAL}),
     ),
     FirstMarker(
-        "positive.tradeoffs",
-        Dimension.DEPTH,
-        kinds=frozenset({Kind.TECHNICAL, Kind.SYSTEM_DESIGN, Kind.CODING}),
-        category="tradeoffs",
+        "positive.tradeoffs", Dimension.DEPTH, kinds=_SOLUTIONS, categories=("tradeoffs", "contrast")
     ),
     FirstMarker(
         "positive.assumptions",
         Dimension.DEPTH,
         kinds=frozenset({Kind.SYSTEM_DESIGN}),
-        category="assumptions",
+        categories=("assumptions",),
     ),
     StatedComplexity("positive.complexity", Dimension.DEPTH, kinds=frozenset({Kind.CODING})),
     CompleteStory("positive.structure", Dimension.STRUCTURE, kinds=_BEHAVIORAL),
+    FirstMarker("positive.reasoning", Dimension.DEPTH, categories=("reasoning",)),
+    Specifics("positive.specifics", Dimension.DEPTH),
+    FirstMarker(
+        "positive.reflection", Dimension.DEPTH, kinds=_BEHAVIORAL, categories=("reflection",)
+    ),
+    FirstMarker(
+        "positive.scale",
+        Dimension.SENIORITY,
+        kinds=frozenset({Kind.BEHAVIORAL, Kind.TECHNICAL, Kind.SYSTEM_DESIGN}),
+        categories=("scale",),
+    ),
+    FirstMarker(
+        "positive.stakeholders",
+        Dimension.SENIORITY,
+        kinds=frozenset({Kind.BEHAVIORAL, Kind.SYSTEM_DESIGN}),
+        categories=("stakeholders",),
+    ),
+    FirstMarker(
+        "positive.clarifying",
+        Dimension.STRUCTURE,
+        kinds=frozenset({Kind.SYSTEM_DESIGN, Kind.CODING}),
+        categories=("clarify",),
+    ),
+    FirstMarker(
+        "positive.example",
+        Dimension.STRUCTURE,
+        kinds=frozenset({Kind.TECHNICAL}),
+        categories=("examples",),
+    ),
 )

@@ -1,0 +1,388 @@
+"""Is the answer about what was asked? Topics a question raises and an answer engages.
+
+The judgement is deliberately one-sided: it says "off topic" only when it is sure (a
+non-answer, noise, a joke, nothing about work at all, or a question whose subject we
+recognise and an answer that never touches it). An answer that engages the question's
+subject in its own words must never be called off topic, so unknown question subjects are
+given the benefit of the doubt. The phrase lists live in ``prompts/rubric/topics/<lang>.yaml``.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+from bot.catalog import Language
+from bot.coaching.matcher import Match, MatchMode, PhraseMatcher
+from bot.coaching.text import Token, identity, stem_en, tokenize
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION: Final = 1
+MARKER_LISTS: Final = ("non_answer", "non_answer_alone", "joke", "injection", "work")
+
+# A non-answer or a joke is only that when there is little else in the answer.
+NON_ANSWER_MAX_WORDS: Final = 25
+# So short that a refusal or a joke in it decides, whatever topic words it echoes.
+MARKERS_DECIDE_WORDS: Final = 20
+NON_ANSWER_ALONE_MAX_WORDS: Final = 4
+JOKE_MAX_WORDS: Final = 45
+# Below these lengths a missing subject says more about brevity than about topic: the
+# answer is left to the too-short rule instead of being called off topic.
+DIFFERENT_SUBJECT_MIN_WORDS: Final = 12
+UNRELATED_MIN_WORDS: Final = 15
+# Words of the question an on-topic answer may echo; these say nothing about its subject.
+_GENERIC_STEMS: Final = frozenset(
+    {
+        "team", "project", "work", "job", "company", "time", "person", "people", "someone",
+        "colleague", "manager", "situation", "example", "experience", "problem", "issue",
+        "challenge", "thing", "way", "day", "year", "handl", "deal", "happen", "result",
+        "learn", "outcome", "resolv", "approach", "decid",
+    }
+)  # fmt: skip
+_LOREM: Final = frozenset(
+    {"lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit", "sed"}
+)
+_KEYBOARD_ROWS: Final = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890")
+_VOWELS: Final = frozenset("aeiouy")
+# Endings and particles one of which nearly every Korean sentence carries.
+KOREAN_ENDINGS: Final = (
+    "다", "요", "죠", "까", "고", "서", "며", "는", "은", "을", "를", "이", "가", "에", "의", "로",
+    "와", "과", "도", "니", "면", "데", "지", "게", "해", "한", "할", "된", "던",
+)  # fmt: skip
+
+
+class TopicError(ValueError):
+    """A topic file is missing or malformed."""
+
+
+class Tier(enum.StrEnum):
+    """How much a raised topic says about the question's subject."""
+
+    SPECIFIC = "specific"  # one system or one problem: a URL shortener, two-sum
+    STRONG = "strong"  # a behavioral theme or a technical domain: conflict, networking
+    WEAK = "weak"  # raised in passing by many questions: teamwork, learning
+    OPEN = "open"  # any story from work answers it: an achievement, a strength, yourself
+
+
+class Verdict(enum.StrEnum):
+    """Why an answer is (or is not) about the question."""
+
+    ON_TOPIC = "on_topic"
+    DIFFERENT_SUBJECT = "different_subject"
+    UNRELATED = "unrelated"
+    NON_ANSWER = "non_answer"
+    JOKE = "joke"
+    NOISE = "noise"
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """One subject: the phrases that raise it in a question and show it in an answer."""
+
+    id: str
+    tier: Tier
+    question: tuple[str, ...]
+    answer: tuple[str, ...]
+    # Technical topics' words are domain vocabulary that shows depth in an explanation.
+    technical: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TopicJudgement:
+    """The verdict, the topics on each side, and the span that decided it (if one did)."""
+
+    verdict: Verdict
+    raised: tuple[str, ...]
+    engaged: tuple[str, ...]
+    span: tuple[int, int] | None = None
+    injection: tuple[int, int] | None = None
+    # Where each technical topic shows in the answer (domain vocabulary).
+    terms: Mapping[str, Sequence[Match]] = field(default_factory=dict)
+
+    @property
+    def on_topic(self) -> bool:
+        """Tell whether the answer is about the question."""
+        return self.verdict is Verdict.ON_TOPIC
+
+
+class TopicLexicon:
+    """One language's topics and whole-answer markers, with their matchers built."""
+
+    def __init__(
+        self,
+        language: Language,
+        matching: MatchMode,
+        topics: Sequence[Topic],
+        markers: Mapping[str, Sequence[str]],
+    ) -> None:
+        self.language = language
+        self.matching = matching
+        self.stemmed = matching is MatchMode.STEM
+        stem = stem_en if self.stemmed else identity
+        self.topics = {t.id: t for t in topics}
+        self._question = PhraseMatcher({t.id: t.question for t in topics}, matching, stem)
+        self._answer = PhraseMatcher(
+            {t.id: (*t.question, *t.answer) for t in topics}, matching, stem
+        )
+        self._markers = PhraseMatcher(markers, matching, stem)
+
+    @classmethod
+    def load(cls, path: Path) -> TopicLexicon:
+        """Read and validate one topics file."""
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise TopicError(f"{path}: cannot read: {exc}") from exc
+        try:
+            return cls.from_mapping(raw)
+        except (TopicError, ValueError, KeyError, TypeError) as exc:
+            raise TopicError(f"{path}: {exc}") from exc
+
+    @classmethod
+    def from_mapping(cls, raw: Any) -> TopicLexicon:
+        """Build from parsed YAML, rejecting anything malformed."""
+        if not isinstance(raw, dict) or raw.get("schema_version") != SCHEMA_VERSION:
+            raise TopicError(f"schema_version must be {SCHEMA_VERSION}")
+        topics = []
+        for topic_id, body in _mapping(raw.get("topics"), "topics").items():
+            body = _mapping(body, f"topics.{topic_id}")
+            topics.append(
+                Topic(
+                    id=str(topic_id),
+                    tier=Tier(body.get("tier", Tier.STRONG.value)),
+                    question=_strings(body.get("question"), f"topics.{topic_id}.question"),
+                    answer=_strings(body.get("answer", []), f"topics.{topic_id}.answer"),
+                    technical=body.get("domain") == "technical",
+                )
+            )
+        markers = {
+            name: _strings(raw.get(name, []), name) for name in MARKER_LISTS if raw.get(name)
+        }
+        return cls(Language(raw["language"]), MatchMode(raw["matching"]), topics, markers)
+
+    def tokens(self, text: str) -> list[Token]:
+        """Tokenise text the way this lexicon matches it."""
+        return tokenize(text, self.stemmed)
+
+    def raised(self, tokens: Sequence[Token]) -> dict[str, list[Match]]:
+        """Return the topics a question raises."""
+        return self._question.scan(tokens)
+
+    def engaged(self, tokens: Sequence[Token]) -> dict[str, list[Match]]:
+        """Return the topics an answer engages, with where."""
+        return self._answer.scan(tokens)
+
+    def markers(self, tokens: Sequence[Token]) -> dict[str, list[Match]]:
+        """Return the whole-answer markers (non-answer, joke, injection, work words)."""
+        return self._markers.scan(tokens)
+
+
+def _mapping(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise TopicError(f"{where} must be a mapping")
+    return value
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise TopicError(f"{where} must be a list of non-empty strings")
+    return tuple(value)
+
+
+TOPICS_DIR: Final = "topics"
+
+
+def load_topics(rubric_folder: Path) -> dict[Language, TopicLexicon]:
+    """Load ``topics/<language>.yaml`` under the rubric folder for every language that has one."""
+    found: dict[Language, TopicLexicon] = {}
+    for language in Language:
+        path = rubric_folder / TOPICS_DIR / f"{language.value}.yaml"
+        if path.exists():
+            lexicon = TopicLexicon.load(path)
+            if lexicon.language is not language:
+                raise TopicError(f"{path}: says language {lexicon.language.value}")
+            found[language] = lexicon
+    return found
+
+
+def relevant_topics(raised: Mapping[str, Any], lexicon: TopicLexicon) -> set[str]:
+    """Return the raised topics that define the question: the most specific tier present."""
+    for tier in (Tier.SPECIFIC, Tier.STRONG, Tier.WEAK, Tier.OPEN):
+        chosen = {t for t in raised if t in lexicon.topics and lexicon.topics[t].tier is tier}
+        if chosen:
+            return chosen
+    return set()
+
+
+def distinctive_stems(
+    tokens: Sequence[Token], stopwords: frozenset[str], suffixes: Sequence[str] = ()
+) -> set[str]:
+    """Return the question's content stems that name its subject (not generic work words)."""
+    stems = set()
+    for token in tokens:
+        stem = token.stem
+        for suffix in suffixes:
+            # Korean particles and endings attach to the word: compare what is left.
+            if stem.endswith(suffix) and len(stem) - len(suffix) >= 2:
+                stem = stem[: -len(suffix)]
+                break
+        if len(stem) < 3 or stem in stopwords or stem in _GENERIC_STEMS or token.has_digit:
+            continue
+        stems.add(stem)
+    return stems
+
+
+def shared_stems(question: set[str], answer_tokens: Sequence[Token], stemmed: bool) -> int:
+    """Return how many of the question's distinctive stems the answer uses."""
+    if not question:
+        return 0
+    if stemmed:
+        stems = {t.stem for t in answer_tokens}
+        prefixes = {s[:5] for s in stems if len(s) >= 5}
+        return sum(1 for w in question if w in stems or (len(w) >= 5 and w[:5] in prefixes))
+    text = " ".join(t.norm for t in answer_tokens)
+    return sum(1 for w in question if w in text)
+
+
+def is_noise(
+    text: str,
+    tokens: Sequence[Token],
+    function_words: frozenset[str] = frozenset(),
+    endings: Sequence[str] = (),
+) -> bool:
+    """Tell whether the answer is keyboard mash, emoji, lorem ipsum or words without grammar."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not tokens or not letters:
+        return True
+    # Every real sentence has grammar words (English) or particles and endings (Korean).
+    grammar = sum(
+        1
+        for t in tokens
+        if t.norm in function_words or (endings and t.norm.endswith(tuple(endings)))
+    )
+    if len(tokens) >= 2 and grammar == 0:
+        return True
+    symbols = sum(1 for ch in text if unicodedata.category(ch).startswith("S"))
+    if symbols > len(letters):
+        return True
+    # Bare Korean letters (jamo) are keyboard mash, except laughter like "ㅋㅋ" (a joke).
+    jamo = sum(1 for ch in letters if "\u3131" <= ch <= "\u318e")
+    if jamo >= 0.5 * len(letters) and not re.fullmatch(r"[ㅋㅎ\s.!~]+", text.strip()):
+        return True
+    words = [t.norm for t in tokens]
+    if sum(1 for w in words if w in _LOREM) >= max(2, len(words) // 3):
+        return True
+    latin = [w for w in words if w.isascii() and w.isalpha()]
+    mash = sum(1 for w in latin if _looks_mashed(w))
+    if latin and mash >= max(1, 0.5 * len(latin)):
+        return True
+    return False
+
+
+def echoes_question(tokens: Sequence[Token], question_tokens: Sequence[Token]) -> bool:
+    """Tell whether the answer only repeats the question back."""
+    if not question_tokens or not tokens or len(tokens) > len(question_tokens) + 3:
+        return False
+    asked = {t.norm for t in question_tokens}
+    return sum(1 for t in tokens if t.norm in asked) >= 0.9 * len(tokens)
+
+
+def _looks_mashed(word: str) -> bool:
+    """Tell whether a latin word looks like keys hit at random."""
+    if len(word) < 5:
+        return False
+    if not any(ch in _VOWELS for ch in word):
+        return True
+    if len(set(word)) <= 2 and len(word) >= 6:
+        return True
+    return any(word[:5] in row or word[-5:] in row for row in _KEYBOARD_ROWS)
+
+
+def judge(
+    question_text: str,
+    answer_text: str,
+    answer_tokens: Sequence[Token],
+    question_lexicon: TopicLexicon,
+    answer_lexicon: TopicLexicon,
+    stopwords: frozenset[str],
+    suffixes: Sequence[str] = (),
+    function_words: frozenset[str] = frozenset(),
+    keywords: Sequence[str] = (),
+) -> TopicJudgement:
+    """Decide whether an answer is about its question, and why not when it is not."""
+    q_tokens = question_lexicon.tokens(question_text)
+    k_tokens = question_lexicon.tokens(" ".join(keywords)) if keywords else []
+    raised = question_lexicon.raised(q_tokens)
+    relevant = relevant_topics(raised, question_lexicon)
+    engaged_matches = answer_lexicon.engaged(answer_tokens)
+    markers = answer_lexicon.markers(answer_tokens)
+    engaged = tuple(sorted(engaged_matches))
+    injection = _first_span(markers.get("injection"))
+    terms = {
+        t: found
+        for t, found in engaged_matches.items()
+        if t in answer_lexicon.topics and answer_lexicon.topics[t].technical
+    }
+
+    def verdict(kind: Verdict, span: tuple[int, int] | None = None) -> TopicJudgement:
+        return TopicJudgement(kind, tuple(sorted(raised)), engaged, span, injection, terms)
+
+    endings = () if answer_lexicon.stemmed else KOREAN_ENDINGS
+    if echoes_question(answer_tokens, q_tokens) or (
+        is_noise(answer_text, answer_tokens, function_words, endings) and not engaged
+    ):
+        return verdict(Verdict.NOISE)
+    words = len(answer_tokens)
+    concept = bool(relevant & set(engaged_matches))
+    same_language = question_lexicon.language is answer_lexicon.language
+    lexical = False
+    if same_language:
+        wanted = distinctive_stems([*q_tokens, *k_tokens], stopwords, suffixes)
+        shared = shared_stems(wanted, answer_tokens, question_lexicon.stemmed)
+        lexical = shared >= min(2, len(wanted)) and shared > 0
+    decisive = words <= MARKERS_DECIDE_WORDS
+    non_answer = markers.get("non_answer")
+    if non_answer and words <= NON_ANSWER_MAX_WORDS and (decisive or not concept):
+        return verdict(Verdict.NON_ANSWER, _first_span(non_answer))
+    alone = markers.get("non_answer_alone")
+    if alone and words <= NON_ANSWER_ALONE_MAX_WORDS:
+        return verdict(Verdict.NON_ANSWER, _first_span(alone))
+    # Work words, or domain vocabulary (two different technical terms), show an answer is
+    # about work at all; a stray "then" or "seconds" does not.
+    technical_words = {
+        answer_text[m.start : m.end].casefold() for found in terms.values() for m in found
+    }
+    working = bool(markers.get("work")) or len(technical_words) >= 2
+    joke = markers.get("joke")
+    if joke and words <= JOKE_MAX_WORDS and (decisive or not concept):
+        # An answer with nothing about work is "unrelated", whatever makes it funny.
+        if working or words < UNRELATED_MIN_WORDS:
+            return verdict(Verdict.JOKE, _first_span(joke))
+        return verdict(Verdict.UNRELATED)
+    if concept or lexical:
+        return verdict(Verdict.ON_TOPIC)
+    if not working:
+        if words >= UNRELATED_MIN_WORDS:
+            return verdict(Verdict.UNRELATED)
+        return verdict(Verdict.ON_TOPIC)
+    specific = any(question_lexicon.topics[t].tier is not Tier.OPEN for t in relevant)
+    if specific and words >= DIFFERENT_SUBJECT_MIN_WORDS:
+        return verdict(Verdict.DIFFERENT_SUBJECT)
+    # Unknown or open subject (an achievement, yourself): any story from work answers it.
+    return verdict(Verdict.ON_TOPIC)
+
+
+def _first_span(matches: Sequence[Match] | None) -> tuple[int, int] | None:
+    if not matches:
+        return None
+    first = min(matches, key=lambda m: m.start)
+    return first.start, first.end
