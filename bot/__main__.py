@@ -53,9 +53,16 @@ def _parser() -> argparse.ArgumentParser:
     voice.add_argument("action", choices=["replay"])
     voice.add_argument("rest", nargs=argparse.REMAINDER, help="options of the action")
 
-    evaluate = sub.add_parser("evaluate", help="grade one answer from stdin, print JSON")
+    evaluate = sub.add_parser(
+        "evaluate", help="grade one answer from stdin (or JSON lines with --jsonl), print JSON"
+    )
     interview_args(evaluate)
-    evaluate.add_argument("--question", required=True, help="the question that was answered")
+    evaluate.add_argument("--question", help="the question that was answered")
+    evaluate.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='read {"id", "question", "kind", "level", "answer", "language"} per line',
+    )
     return parser
 
 
@@ -116,6 +123,11 @@ async def main(argv: Sequence[str] | None = None) -> int:
             )
         if command == "transcribe":
             return await cli.transcribe(args.file, args.language, args.json, settings)
+        if args.jsonl:
+            return await cli.evaluate_batch(settings)
+        if not args.question:
+            sys.stderr.write("evaluate needs --question (or --jsonl to read JSON lines)\n")
+            return 2
         return await cli.evaluate(args.kind, args.level, args.question, args.language, settings)
     except ConfigError as exc:
         sys.stderr.write(f"{exc.user_message}\n")

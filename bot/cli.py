@@ -10,6 +10,7 @@ from typing import TextIO
 
 from bot.catalog import Kind, Language, Level, Question
 from bot.coaching.answer import Answer
+from bot.coaching.grading import GradingContext
 from bot.coaching.models import Evaluation
 from bot.config import Settings
 from bot.errors import CoachError
@@ -208,6 +209,29 @@ async def transcribe(
     return 0
 
 
+MAX_EVALUATE_CHARS = 25_000
+
+
+def _question(text: str, kind: Kind, level: Level, language: Language) -> Question:
+    return Question(
+        id="adhoc",
+        kind=kind,
+        language=language,
+        levels=(level,),
+        skills=(),
+        text=text,
+        hint="",
+    )
+
+
+def _evaluation_json(evaluation: Evaluation) -> dict[str, object]:
+    """Return the JSON object `evaluate` prints for one evaluation."""
+    return {
+        **evaluation.to_dict(),
+        "provider": evaluation.provenance.provider if evaluation.provenance else None,
+    }
+
+
 async def evaluate(
     kind: Kind,
     level: Level,
@@ -224,18 +248,91 @@ async def evaluate(
 
     rubric = Rubric.load(settings.interview.prompts_path)
     text = stdin.read()
-    question = Question(
-        id="adhoc",
-        kind=kind,
-        language=language,
-        levels=(level,),
-        skills=(),
-        text=question_text,
-        hint="",
-    )
+    if len(text) > MAX_EVALUATE_CHARS:
+        sys.stderr.write(
+            f"The answer is {len(text):,} characters; the limit is {MAX_EVALUATE_CHARS:,} "
+            "(the same as in an interview). Only the first part was graded.\n"
+        )
+        text = text[:MAX_EVALUATE_CHARS]
+    question = _question(question_text, kind, level, language)
     async with Database(":memory:") as db:
         evaluator = build_evaluator(settings, db, rubric)
-        evaluation = await evaluator.evaluate(Answer(text), question, level, language, ())
-    data = {**evaluation.to_dict(), "provider": evaluation.extra.get("provider")}
-    _write(out, json.dumps(data, ensure_ascii=False, indent=2))
+        evaluation = await evaluator.evaluate(
+            Answer(text), question, GradingContext(level=level, language=language)
+        )
+    _write(out, json.dumps(_evaluation_json(evaluation), ensure_ascii=False, indent=2))
     return 0
+
+
+async def evaluate_batch(
+    settings: Settings,
+    stdin: TextIO = sys.stdin,
+    out: TextIO = sys.stdout,
+) -> int:
+    """Grade JSON lines from stdin, one object per input line, in order.
+
+    Each line is ``{"id", "question", "kind", "level", "answer", "language"}`` (language
+    optional, English by default). A malformed line gets ``{"id", "error"}`` and the rest go on.
+    Everything is loaded once.
+    """
+    from bot.coaching.rubric import Rubric
+    from bot.services import build_evaluator
+    from storage.db import Database
+
+    rubric = Rubric.load(settings.interview.prompts_path)
+    failures = 0
+    async with Database(":memory:") as db:
+        evaluator = build_evaluator(settings, db, rubric)
+        for number, line in enumerate(stdin, 1):
+            if not line.strip():
+                continue
+            item_id: object = None
+            try:
+                raw = json.loads(line)
+                if not isinstance(raw, dict):
+                    raise ValueError("each line must be a JSON object")
+                item_id = raw.get("id")
+                request = _batch_request(raw)
+            except ValueError as exc:
+                failures += 1
+                _write(out, json.dumps({"id": item_id, "line": number, "error": str(exc)}))
+                continue
+            question_text, answer, kind, level, language = request
+            evaluation = await evaluator.evaluate(
+                Answer(answer),
+                _question(question_text, kind, level, language),
+                GradingContext(level=level, language=language),
+            )
+            _write(
+                out,
+                json.dumps({"id": item_id, **_evaluation_json(evaluation)}, ensure_ascii=False),
+            )
+    return 1 if failures else 0
+
+
+def _batch_request(raw: dict[str, object]) -> tuple[str, str, Kind, Level, Language]:
+    """Validate one batch line; raise ValueError with a message that says what is wrong."""
+    question = raw.get("question")
+    answer = raw.get("answer")
+    if not isinstance(question, str) or not question.strip():
+        raise ValueError('"question" must be a non-empty string')
+    if not isinstance(answer, str):
+        raise ValueError('"answer" must be a string')
+    if len(answer) > MAX_EVALUATE_CHARS:
+        raise ValueError(
+            f'"answer" is {len(answer):,} characters; the limit is {MAX_EVALUATE_CHARS:,}'
+        )
+    try:
+        kind = Kind(str(raw.get("kind", "")))
+    except ValueError:
+        raise ValueError(f'"kind" must be one of {", ".join(k.value for k in Kind)}') from None
+    try:
+        level = Level(str(raw.get("level", Level.MID.value)))
+    except ValueError:
+        raise ValueError(f'"level" must be one of {", ".join(v.value for v in Level)}') from None
+    try:
+        language = Language(str(raw.get("language", Language.EN.value)))
+    except ValueError:
+        choices = ", ".join(v.value for v in Language)
+        raise ValueError(f'"language" must be one of {choices}') from None
+    return question, answer, kind, level, language

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from bot.coaching.models import Dimension, Evaluation, Finding
+from bot.coaching.models import Dimension, Evaluation, Finding, Rewrite
 from bot.interview.events import Comparison, Reevaluation, Summary
 
 DIMENSION_LABELS = {
@@ -172,38 +170,36 @@ def source_label(evaluation: Evaluation, language: str = "en") -> str:
     """Return who graded: "Coached by <provider>" or "Offline coach" with the reason."""
     texts = _SOURCE_LABELS.get(language, _SOURCE_LABELS["en"])
     if evaluation.source == "llm":
-        provider = str(evaluation.extra.get("provider") or texts["the_ai"])
+        provider = (evaluation.provenance.provider if evaluation.provenance else None) or texts[
+            "the_ai"
+        ]
         return texts["llm"].format(provider=PROVIDER_NAMES.get(provider, provider))
-    if evaluation.extra.get("llm_budget_exhausted"):
+    if evaluation.budget_exhausted:
         return texts["budget"]
-    if evaluation.extra.get("llm_failed"):
+    if evaluation.model_missing:
         return texts["failed"]
     return texts["offline"]
 
 
 def evaluation_note(evaluation: Evaluation) -> str | None:
     """Return the evaluator's note to the candidate (why the model was not used), if any."""
-    note = evaluation.extra.get("note")
-    return note if isinstance(note, str) and note.strip() else None
+    note = evaluation.fallback.note if evaluation.fallback else None
+    return note if note and note.strip() else None
 
 
-def rewrites_of(evaluation: Evaluation) -> list[dict[str, Any]]:
-    """Return the model's rewrites stored with an evaluation (well-formed ones only)."""
-    raw = evaluation.extra.get("rewrites")
-    if not isinstance(raw, list):
-        return []
-    return [r for r in raw if isinstance(r, dict) and isinstance(r.get("text"), str)]
+def rewrites_of(evaluation: Evaluation) -> list[Rewrite]:
+    """Return the model's rewrites stored with an evaluation."""
+    return [r for r in evaluation.rewrites if r.text.strip()]
 
 
-def _rewrite_head(rewrite: dict[str, Any]) -> str:
-    title = REWRITE_TITLES.get(str(rewrite.get("style")), str(rewrite.get("style", "Rewrite")))
-    fixes = [rule_title(str(f)) for f in rewrite.get("fixes") or []]
+def _rewrite_head(rewrite: Rewrite) -> str:
+    title = REWRITE_TITLES.get(rewrite.style, rewrite.style or "Rewrite")
+    fixes = [rule_title(f) for f in rewrite.fixes]
     parts = [title]
     if fixes:
         parts.append("fixes " + ", ".join(fixes))
-    score = rewrite.get("estimated_score")
-    if isinstance(score, int):
-        parts.append(f"est. {score}/100")
+    if rewrite.estimated_score is not None:
+        parts.append(f"est. {rewrite.estimated_score}/100")
     return " · ".join(parts)
 
 
@@ -217,7 +213,7 @@ def rewrites_summary(evaluation: Evaluation) -> str | None:
 
 def rewrite_blocks(evaluation: Evaluation) -> list[tuple[str, str]]:
     """Return (heading, text) for each rewrite, minimal patch first."""
-    return [(_rewrite_head(r), str(r["text"]).strip()) for r in rewrites_of(evaluation)]
+    return [(_rewrite_head(r), r.text.strip()) for r in rewrites_of(evaluation)]
 
 
 def _signed(delta: int) -> str:

@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.catalog.bank import QuestionBank
+from bot.coaching.grading import Evaluator
 from bot.coaching.offline_evaluator import OfflineEvaluator
 from bot.coaching.rubric import Rubric
 from bot.config import Settings
 from bot.interview.engine import InterviewEngine
-from bot.interview.ports import Clock, Evaluator
+from bot.interview.ports import Clock
 from bot.llm.evaluator import LLMEvaluator
 from bot.llm.guild_routing import (
     ANTHROPIC,

@@ -27,68 +27,13 @@ def _now() -> str:
 
 
 def evaluation_to_json(ev: Evaluation) -> str:
-    """Serialise a whole evaluation (findings and extras included) for an attempt row."""
-    return json.dumps(
-        {
-            "score": ev.score,
-            "dimensions": {d.value: v for d, v in ev.dimensions.items()},
-            "findings": [f.to_dict() for f in ev.findings],
-            "coaching": {
-                "praise": ev.coaching.praise,
-                "fix": ev.coaching.fix,
-                "tip": ev.coaching.tip,
-            },
-            "on_topic": ev.on_topic,
-            "source": ev.source,
-            "word_count": ev.word_count,
-            "extra": ev.extra,
-        },
-        ensure_ascii=False,
-    )
-
-
-def _finding_from_dict(data: dict[str, Any]) -> Finding:
-    ev = data.get("evidence") or {}
-    evidence = (
-        Evidence.missing()
-        if ev.get("absent", True)
-        else Evidence(
-            quote=ev.get("quote"),
-            start=ev.get("start"),
-            end=ev.get("end"),
-            start_ms=ev.get("start_ms"),
-            end_ms=ev.get("end_ms"),
-        )
-    )
-    return Finding(
-        rule_id=data["rule_id"],
-        dimension=Dimension(data["dimension"]),
-        severity=Severity(data["severity"]),
-        message=data["message"],
-        fix=data["fix"],
-        evidence=evidence,
-        positive=bool(data.get("positive", False)),
-    )
+    """Serialise a whole evaluation (findings and details included) for an attempt row."""
+    return json.dumps(ev.to_dict(), ensure_ascii=False)
 
 
 def evaluation_from_json(raw: str) -> Evaluation:
-    """Rebuild an evaluation written by ``evaluation_to_json``."""
-    data = json.loads(raw)
-    coaching = data.get("coaching") or {}
-    return Evaluation(
-        score=int(data["score"]),
-        dimensions={Dimension(k): int(v) for k, v in data["dimensions"].items()},
-        findings=tuple(_finding_from_dict(f) for f in data.get("findings", [])),
-        coaching=Coaching(
-            praise=coaching.get("praise", ""),
-            fix=coaching.get("fix", ""),
-            tip=coaching.get("tip", ""),
-        ),
-        on_topic=bool(data.get("on_topic", True)),
-        source=str(data.get("source", "offline")),
-        word_count=int(data.get("word_count", 0)),
-        extra=dict(data.get("extra") or {}),
-    )
+    """Rebuild an evaluation written by ``evaluation_to_json`` (or by an older version)."""
+    return Evaluation.from_dict(json.loads(raw))
 
 
 class SqliteSessionStore:
@@ -238,7 +183,8 @@ class SqliteSessionStore:
             "praise": ev.coaching.praise if ev else None,
             "fix": ev.coaching.fix if ev else None,
             "tip": ev.coaching.tip if ev else None,
-            "extra": json.dumps(ev.extra, ensure_ascii=False) if ev else None,
+            "extra": json.dumps(ev.details(), ensure_ascii=False) if ev else None,
+            "probe_rule": turn.probe_rule,
             "updated_at": now,
         }
         async with self._db.transaction() as conn:
@@ -410,8 +356,7 @@ class SqliteSessionStore:
                     coaching=Coaching(praise=r["praise"], fix=r["fix"], tip=r["tip"]),
                     on_topic=bool(r["on_topic"]),
                     source=r["source"],
-                    extra=json.loads(r["extra"] or "{}"),
-                )
+                ).with_details(json.loads(r["extra"] or "{}"))
             turns.append(
                 Turn(
                     id=r["id"],
@@ -423,6 +368,7 @@ class SqliteSessionStore:
                     status=TurnStatus(r["status"]),
                     answer=r["answer"],
                     evaluation=evaluation,
+                    probe_rule=r["probe_rule"],
                 )
             )
         return turns

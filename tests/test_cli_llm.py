@@ -82,7 +82,7 @@ async def test_evaluate_falls_back_to_offline_when_provider_is_down(
     assert code == 0, err
     data = json.loads(out)
     assert data["source"] == "offline"
-    assert data["llm_failed"] is True and data["note"]
+    assert data["fallback"]["gap"] == "unavailable" and data["fallback"]["note"]
     assert SECRET not in out and SECRET not in err
 
 

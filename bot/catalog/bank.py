@@ -58,8 +58,10 @@ class QuestionBank:
     def __init__(
         self,
         questions: Iterable[Question] = (),
-        follow_ups: Mapping[Language, Mapping[str, Sequence[str]]] | None = None,
-        generic_follow_ups: Mapping[Language, Sequence[str]] | None = None,
+        follow_ups: Mapping[Language, Mapping[str, Sequence[str] | Mapping[str, Sequence[str]]]]
+        | None = None,
+        generic_follow_ups: Mapping[Language, Sequence[str] | Mapping[str, Sequence[str]]]
+        | None = None,
     ) -> None:
         """Build a bank in memory; ``load`` is the way to read the data files."""
         self._questions: dict[tuple[Kind, Language], list[Question]] = {}
@@ -69,12 +71,17 @@ class QuestionBank:
                 raise ValueError(f"duplicate question id {question.id!r}")
             self._by_id[question.id] = question
             self._questions.setdefault((question.kind, question.language), []).append(question)
+        # Probes by language, rule and kind ("any" fits every kind).
         self._rules = {
-            Language(lang): {rule: tuple(probes) for rule, probes in rules.items()}
+            Language(lang): {
+                rule: {kind: tuple(texts) for kind, texts in _by_kind(probes).items()}
+                for rule, probes in rules.items()
+            }
             for lang, rules in (follow_ups or {}).items()
         }
         self._generic = {
-            Language(lang): tuple(probes) for lang, probes in (generic_follow_ups or {}).items()
+            Language(lang): {kind: tuple(texts) for kind, texts in _by_kind(probes).items()}
+            for lang, probes in (generic_follow_ups or {}).items()
         }
 
     @classmethod
@@ -110,15 +117,21 @@ class QuestionBank:
                 seen_text[text_key] = (question.id, path)
                 questions.append(question)
 
-        rules: dict[Language, dict[str, list[str]]] = {}
-        generic: dict[Language, list[str]] = {}
+        rules: dict[Language, dict[str, dict[str, list[str]]]] = {}
+        generic: dict[Language, dict[str, list[str]]] = {}
         for language, path in _followup_files(root / FOLLOWUPS_DIR):
             data = _read_yaml(path)
             _validate(path, data, followups_schema)
             _expect(path, "language", data["language"], language.value)
-            generic[language] = [_clean(path, "generic", t) for t in data["generic"]]
+            generic[language] = {
+                kind: [_clean(path, "generic", t) for t in probes]
+                for kind, probes in data["generic"].items()
+            }
             rules[language] = {
-                rule: [_clean(path, rule, t) for t in probes]
+                rule: {
+                    kind: [_clean(path, rule, t) for t in texts]
+                    for kind, texts in _by_kind(probes).items()
+                }
                 for rule, probes in data["rules"].items()
             }
 
@@ -154,17 +167,38 @@ class QuestionBank:
         """Return the question with this id, or None."""
         return self._by_id.get(question_id)
 
-    def follow_ups(self, rule_id: str, language: Language) -> list[str]:
-        """Return the probes for a rubric rule in ``language``; empty if the rule has none."""
-        return list(self._rules.get(Language(language), {}).get(rule_id, ()))
+    def follow_ups(self, rule_id: str, language: Language, kind: Kind | None = None) -> list[str]:
+        """Return the probes for a rubric rule in ``language`` that fit ``kind``."""
+        by_kind = self._rules.get(Language(language), {}).get(rule_id, {})
+        return _for_kind(by_kind, kind)
 
-    def generic_follow_ups(self, language: Language) -> list[str]:
-        """Return the probes that fit any answer in ``language``."""
-        return list(self._generic.get(Language(language), ()))
+    def generic_follow_ups(self, language: Language, kind: Kind | None = None) -> list[str]:
+        """Return the probes that fit any answer of ``kind`` in ``language``."""
+        return _for_kind(self._generic.get(Language(language), {}), kind)
 
     def rule_ids(self, language: Language) -> list[str]:
         """Return the rubric rule ids that have probes in ``language``, sorted."""
         return sorted(self._rules.get(Language(language), {}))
+
+
+ANY_KIND = "any"
+
+
+def _by_kind(probes: Any) -> dict[str, list[str]]:
+    """Return probes keyed by kind: a plain list fits every kind."""
+    if isinstance(probes, Mapping):
+        return {str(kind): list(texts) for kind, texts in probes.items()}
+    return {ANY_KIND: list(probes)}
+
+
+def _for_kind(by_kind: Mapping[str, Sequence[str]], kind: Kind | None) -> list[str]:
+    """Return the probes written for ``kind`` first, then those for any kind."""
+    chosen = list(by_kind.get(Kind(kind).value, ())) if kind is not None else []
+    if kind is None:
+        for texts in by_kind.values():
+            chosen += [t for t in texts if t not in chosen]
+        return chosen
+    return chosen + [t for t in by_kind.get(ANY_KIND, ()) if t not in chosen]
 
 
 class _StrictLoader(_SafeLoader):

@@ -257,8 +257,7 @@ def measure(data: CalibrationSet, grade: Grader, level: Level = Level.MID) -> Re
     if len(data.rated) >= 3:
         ratings = [r.rating for r in data.rated]
         scores = [
-            float(grade(r.question, r.answer, r.kind, r.language, level).score)
-            for r in data.rated
+            float(grade(r.question, r.answer, r.kind, r.language, level).score) for r in data.rated
         ]
         correlation = spearman(ratings, scores)
     return Report(

@@ -74,9 +74,7 @@ class Context:
     fillers: int
     aligner: WordAligner | None = field(default=None)
     # Set by the rubric once the question's subject has been compared with the answer.
-    topic: TopicJudgement = field(
-        default_factory=lambda: TopicJudgement(Verdict.ON_TOPIC, (), ())
-    )
+    topic: TopicJudgement = field(default_factory=lambda: TopicJudgement(Verdict.ON_TOPIC, (), ()))
     topic_matches: Mapping[str, list[Match]] = field(default_factory=dict)
     # The lexicon whose text the candidate reads (the session's language), when the answer
     # was given in another language and is analysed with that language's markers.

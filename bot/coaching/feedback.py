@@ -18,7 +18,7 @@ from bot.coaching.models import Coaching, Dimension, Finding, Severity
 log = logging.getLogger(__name__)
 
 # Concrete evidence of skill beats general structure when choosing what to praise.
-_PRAISE_ORDER: Final = (
+_PRAISE_ORDER: Final[tuple[str, ...]] = (
     "positive.metrics",
     "positive.tradeoffs",
     "positive.complexity",

@@ -28,7 +28,9 @@ def detect_language(text: str) -> Language | None:
     share = sum(1 for ch in letters if _hangul(ch)) / len(letters)
     if share >= KOREAN_SHARE:
         return Language.KO
-    if share <= ENGLISH_SHARE and all(ch.isascii() or not ch.isalpha() or _latin(ch) for ch in letters):
+    if share <= ENGLISH_SHARE and all(
+        ch.isascii() or not ch.isalpha() or _latin(ch) for ch in letters
+    ):
         return Language.EN
     return None
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 
-from bot.catalog import Language, Level, Question
+from bot.catalog import Question
 from bot.coaching.answer import Answer
+from bot.coaching.grading import GradingContext
 from bot.coaching.models import Evaluation
 from bot.coaching.rubric import Rubric
-from bot.interview.models import Turn
 
 log = logging.getLogger(__name__)
 
@@ -21,12 +20,7 @@ class OfflineEvaluator:
         self._rubric = rubric
 
     async def evaluate(
-        self,
-        answer: Answer,
-        question: Question,
-        level: Level,
-        language: Language,
-        context: Sequence[Turn],
+        self, answer: Answer, question: Question, context: GradingContext
     ) -> Evaluation:
         """Return the rubric's evaluation of ``answer``."""
-        return self._rubric.evaluate(answer, question, level, language)
+        return self._rubric.evaluate(answer, question, context.level, context.language)

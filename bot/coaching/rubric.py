@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.catalog import Kind, Language, Level, Question
@@ -14,7 +15,7 @@ from bot.coaching.delivery import analyze_delivery
 from bot.coaching.feedback import compose, compose_empty
 from bot.coaching.language import detect_language
 from bot.coaching.lexicon import Lexicon, LexiconError
-from bot.coaching.models import Dimension, Evaluation, Evidence, Finding, Severity
+from bot.coaching.models import OFFLINE, Dimension, Evaluation, Evidence, Finding, Severity
 from bot.coaching.rules import ALL_RULES, RULE_IDS, TEXT_IDS
 from bot.coaching.rules.depth import umpire_missing
 from bot.coaching.rules.structure import (
@@ -31,7 +32,6 @@ from bot.coaching.topics import TopicJudgement, TopicLexicon, Verdict, judge, lo
 log = logging.getLogger(__name__)
 
 RUBRIC_DIR = "rubric"
-SOURCE = "offline"
 _SEVERITY_ORDER = {Severity.MAJOR: 0, Severity.MINOR: 1, Severity.INFO: 2}
 _PRIORITY = {rule_id: i for i, rule_id in enumerate(RULE_IDS)}
 _OFF_TOPIC = "communication.off_topic"
@@ -40,6 +40,14 @@ _LANGUAGE_MISMATCH = "communication.language_mismatch"
 _NO_CONTENT = frozenset({Verdict.NON_ANSWER, Verdict.NOISE})
 # Requirements clarified within the first third of a design answer come "first".
 _EARLY_SHARE = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The rubric's evaluation and the hard facts that bound any grade of the answer."""
+
+    evaluation: Evaluation
+    caps: Caps
 
 
 def rubric_dir(root: Path) -> Path:
@@ -105,7 +113,9 @@ def _facts(ctx: Context, language: Language) -> Facts:
     opening = [m for found in ctx.topic_matches.values() for m in found]
     direct_opening = any(ctx.tokens[m.first].sentence == first_sentence for m in opening) or (
         signals.first_named is not None
-        and any(t.sentence == first_sentence and t.start == signals.first_named[0] for t in ctx.tokens)
+        and any(
+            t.sentence == first_sentence and t.start == signals.first_named[0] for t in ctx.tokens
+        )
     )
     early = max(1, len(ctx.tokens) // _EARLY_SHARE)
     early_requirements = any(
@@ -202,20 +212,30 @@ class Rubric:
         language: Language = Language.EN,
     ) -> Evaluation:
         """Grade one answer to ``question`` at ``level`` in a ``language`` interview."""
+        return self.assess(answer, question, level, language).evaluation
+
+    def assess(
+        self,
+        answer: Answer,
+        question: Question,
+        level: Level,
+        language: Language = Language.EN,
+    ) -> Assessment:
+        """Grade one answer and return the hard facts that bound any grade of it."""
         session = self._compiled_for(language)
         if not answer.text.strip():
-            return self._empty(session)
+            return Assessment(self._empty(session), Caps(no_content=True, length_factor=0.0))
         detected = detect_language(answer.text)
         answer_language = detected if detected in self._compiled else language
         compiled = self._compiled_for(answer_language)
         ctx = Context.build(answer, question, level, compiled)
         if not ctx.tokens:
             # Only fillers or punctuation: nothing was actually said.
-            return self._empty(session)
+            return Assessment(self._empty(session), Caps(no_content=True, length_factor=0.0))
         if answer_language is not language:
             ctx.text_lexicon = session.lexicon
         ctx.topic = self._judge(ctx, question, language, answer_language)
-        ctx.topic_matches = ctx.topic.terms
+        ctx.topic_matches = {k: list(v) for k, v in ctx.topic.terms.items()}
         rules = [r for r in ALL_RULES if r.applies(question.kind, level)]
         findings: list[Finding] = []
         for rule in rules:
@@ -246,20 +266,19 @@ class Rubric:
             len(findings),
             ctx.topic.verdict.value,
         )
-        return Evaluation(
+        evaluation = Evaluation(
             score=result.overall,
             dimensions=result.dimensions,
             findings=tuple(findings),
             coaching=coaching,
             on_topic=ctx.topic.on_topic,
-            source=SOURCE,
+            source=OFFLINE,
             word_count=ctx.word_count,
-            extra={
-                "assessed_dimensions": sorted(d.value for d in assessed),
-                "topic": ctx.topic.verdict.value,
-                "answer_language": answer_language.value,
-            },
+            assessed=tuple(d for d in Dimension if d in assessed),
+            topic=ctx.topic.verdict.value,
+            answer_language=answer_language.value if answer_language is not language else None,
         )
+        return Assessment(evaluation, caps)
 
     @staticmethod
     def _language_note(
@@ -292,7 +311,8 @@ class Rubric:
             findings=(finding,),
             coaching=compose_empty(compiled.lexicon),
             on_topic=False,
-            source=SOURCE,
+            source=OFFLINE,
             word_count=0,
-            extra={"assessed_dimensions": [], "topic": Verdict.NOISE.value},
+            assessed=(),
+            topic=Verdict.NOISE.value,
         )

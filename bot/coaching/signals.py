@@ -62,16 +62,16 @@ COUNTED: Final = (
 
 _IRREGULAR_PAST: Final = frozenset(
     {
-        "made", "took", "went", "got", "led", "built", "wrote", "told", "found", "ran", "saw",
-        "said", "came", "gave", "kept", "began", "brought", "chose", "sent", "spent", "set",
-        "put", "cut", "left", "lost", "met", "paid", "sold", "stood", "won", "broke", "caught",
-        "drove", "grew", "held", "hit", "heard", "learnt", "meant", "rose", "shut", "sat",
-        "spoke", "taught", "threw", "drew", "fought", "sought", "shipped", "split", "spun",
-        "struck", "swore", "tore", "understood", "undertook", "upheld", "withdrew", "wrote",
-        "rebuilt", "rewrote", "overcame", "oversaw", "bought", "dealt", "flew", "forgot",
-        "froze", "hid", "hung", "laid", "lent", "let", "lit", "read", "rode", "rang",
-        "shook", "shot", "slid", "sped", "stuck", "swept", "woke", "wore", "blew", "knew",
-        "became", "ate", "fell", "felt", "thought", "told", "did",
+        "ate", "became", "began", "blew", "bought", "broke", "brought", "built", "came",
+        "caught", "chose", "cut", "dealt", "did", "drew", "drove", "fell", "felt", "flew",
+        "forgot", "fought", "found", "froze", "gave", "got", "grew", "heard", "held", "hid",
+        "hit", "hung", "kept", "knew", "laid", "learnt", "led", "left", "lent", "let", "lit",
+        "lost", "made", "meant", "met", "overcame", "oversaw", "paid", "put", "ran", "rang",
+        "read", "rebuilt", "rewrote", "rode", "rose", "said", "sat", "saw", "sent", "set",
+        "shipped", "shook", "shot", "shut", "slid", "sold", "sought", "sped", "spent", "split",
+        "spoke", "spun", "stood", "struck", "stuck", "swept", "swore", "taught", "thought",
+        "threw", "told", "took", "tore", "understood", "undertook", "upheld", "went",
+        "withdrew", "woke", "won", "wore", "wrote",
     }
 )  # fmt: skip
 # Verbs of state or thought: "I was", "I thought" tell no action.

@@ -283,9 +283,7 @@ def is_noise(
         return True
     latin = [w for w in words if w.isascii() and w.isalpha()]
     mash = sum(1 for w in latin if _looks_mashed(w))
-    if latin and mash >= max(1, 0.5 * len(latin)):
-        return True
-    return False
+    return bool(latin) and mash >= max(1, 0.5 * len(latin))
 
 
 def echoes_question(tokens: Sequence[Token], question_tokens: Sequence[Token]) -> bool:

@@ -27,11 +27,9 @@ def next_level(session: Session) -> LevelDecision:
     current level agree, so one lucky or unlucky answer never swings the interview.
     """
     current = session.level
-    scores = [
-        t.evaluation.score
-        for t in session.main_turns
-        if t.level == current and t.evaluation is not None
-    ]
+    # A question's grade includes what its follow-ups added.
+    grades = [(t, session.question_grade(t)) for t in session.main_turns if t.level == current]
+    scores = [grade.score for _, grade in grades if grade is not None]
     if len(scores) < WINDOW:
         return LevelDecision(current)
     recent = scores[-WINDOW:]

@@ -6,13 +6,15 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.catalog import Kind, Language, Level, Question
 from bot.catalog.bank import QuestionBank
 from bot.coaching.answer import Answer, Word
-from bot.coaching.models import Dimension, Evaluation
+from bot.coaching.followup import combined_answer, reply_evaluation
+from bot.coaching.grading import Evaluator, GradingContext, PriorTurn, SectionCallback
+from bot.coaching.models import Dimension, Evaluation, Probe
 from bot.errors import CoachError, InvalidAnswer, SessionAlreadyActive, SessionNotFound
 from bot.interview.difficulty import next_level
 from bot.interview.events import (
@@ -31,7 +33,7 @@ from bot.interview.events import (
     Summary,
 )
 from bot.interview.models import Attempt, Session, SessionStatus, Turn, TurnStatus
-from bot.interview.ports import Clock, Evaluator, SessionOverview, SessionStore
+from bot.interview.ports import Clock, SessionOverview, SessionStore
 from bot.interview.selection import pick_follow_up, pick_question
 
 log = logging.getLogger(__name__)
@@ -150,9 +152,18 @@ class InterviewEngine:
             await self._store.update_session(session)
 
     async def answer(
-        self, session_id: int, text: str, words: Sequence[Word] = (), spoken: bool = False
+        self,
+        session_id: int,
+        text: str,
+        words: Sequence[Word] = (),
+        spoken: bool = False,
+        *,
+        on_section: SectionCallback | None = None,
     ) -> list[Event]:
-        """Grade an answer to the current prompt, then follow up, move on or finish."""
+        """Grade an answer to the current prompt, then follow up, move on or finish.
+
+        ``on_section`` receives each finished section of a model's feedback as it streams.
+        """
         cleaned = text.strip()
         if not cleaned:
             raise InvalidAnswer("That answer was empty. Type your answer, or press Skip.")
@@ -165,7 +176,11 @@ class InterviewEngine:
             session = await self.session(session_id)
             if session.rewind_turn is not None:
                 # A rewind is pending: this answer is the retry, whatever the session's status.
-                return [await self._retry(session, Answer(cleaned, tuple(words), spoken))]
+                return [
+                    await self._retry(
+                        session, Answer(cleaned, tuple(words), spoken), on_section=on_section
+                    )
+                ]
             _ensure_active(session)
             turn = session.current_turn
             if turn is None or turn.status is not TurnStatus.ASKED:
@@ -176,7 +191,7 @@ class InterviewEngine:
             # Saved before grading so a crash mid-evaluation loses nothing.
             await self._store.save_turn(session_id, turn)
             return await self._grade_and_advance(
-                session, turn, Answer(cleaned, tuple(words), spoken)
+                session, turn, Answer(cleaned, tuple(words), spoken), on_section=on_section
             )
 
     async def skip(self, session_id: int) -> list[Event]:
@@ -203,7 +218,9 @@ class InterviewEngine:
             session = await self._active(session_id)
             return [await self._end(session, stopped=stopped)]
 
-    async def resume(self, session_id: int) -> list[Event]:
+    async def resume(
+        self, session_id: int, *, on_section: SectionCallback | None = None
+    ) -> list[Event]:
         """Pick a session up where it stopped: re-grade an unsaved grade or re-ask."""
         async with self._lock(session_id):
             session = await self._active(session_id)
@@ -212,45 +229,45 @@ class InterviewEngine:
                 return await self._advance(session, [])
             if turn.status is TurnStatus.ANSWERED and turn.answer:
                 log.info("Re-grading interrupted turn %s of session %s", turn.id, session_id)
-                return await self._grade_and_advance(session, turn, Answer(turn.answer))
+                return await self._grade_and_advance(
+                    session, turn, Answer(turn.answer), on_section=on_section
+                )
             if turn.status is TurnStatus.ASKED:
                 return [self._asked_event(session, turn, resumed=True)]
             return await self._advance(session, [])
 
     def summarise(self, session: Session) -> Summary:
-        """Return the figures of a session so far."""
-        graded = [t for t in session.turns if t.evaluation is not None]
-        scores = tuple(t.evaluation.score for t in graded if t.evaluation is not None)
+        """Return the figures of a session so far: one grade per question asked."""
+        # A question's grade is its latest evaluation: a reply to a follow-up is graded with
+        # what came before it and can only raise it, so follow-ups never drag an average down.
+        graded: list[tuple[Turn, Evaluation]] = []
+        for main in session.main_turns:
+            grade = session.question_grade(main)
+            if grade is not None:
+                graded.append((main, grade))
+        scores = tuple(e.score for _, e in graded)
         dims: dict[Dimension, float] = {}
         for dim in Dimension:
-            values = [
-                t.evaluation.dimensions[dim]
-                for t in graded
-                if t.evaluation is not None and dim in t.evaluation.dimensions
-            ]
+            values = [e.dimensions[dim] for _, e in graded if dim in e.dimensions]
             if values:
                 dims[dim] = sum(values) / len(values)
         counts: Counter[str] = Counter()
         fixes: dict[str, str] = {}
-        for t in graded:
-            assert t.evaluation is not None
-            for f in {f.rule_id: f for f in t.evaluation.problems}.values():
+        for _, evaluation in graded:
+            for f in {f.rule_id: f for f in evaluation.problems}.values():
                 counts[f.rule_id] += 1
                 fixes.setdefault(f.rule_id, f.fix)
         recurring = tuple(RecurringIssue(rule, n, fixes[rule]) for rule, n in counts.most_common(3))
-
-        def score_of(t: Turn) -> int:
-            return t.evaluation.score if t.evaluation is not None else 0
-
+        by_score = sorted(graded, key=lambda pair: pair[1].score)
         return Summary(
             session=session,
             answered=len(graded),
-            skipped=sum(1 for t in session.turns if t.status is TurnStatus.SKIPPED),
+            skipped=sum(1 for t in session.main_turns if t.status is TurnStatus.SKIPPED),
             average_score=sum(scores) / len(scores) if scores else None,
             dimensions=dims,
             recurring=recurring,
-            best=max(graded, key=score_of) if graded else None,
-            weakest=min(graded, key=score_of) if len(graded) > 1 else None,
+            best=by_score[-1][0] if graded else None,
+            weakest=by_score[0][0] if len(graded) > 1 else None,
             scores=scores,
         )
 
@@ -345,28 +362,20 @@ class InterviewEngine:
             todo = [
                 t
                 for t in session.turns
-                if t.answer and t.evaluation is not None and t.evaluation.extra.get("llm_failed")
+                if t.answer and t.evaluation is not None and t.evaluation.model_missing
             ]
             regraded: list[Regraded] = []
             for i, turn in enumerate(todo):
                 assert turn.evaluation is not None and turn.answer is not None
-                context = [t for t in session.turns if t.index < turn.index]
-                fresh = await self._evaluator.evaluate(
-                    Answer(turn.answer),
-                    self._graded_question(turn),
-                    turn.level,
-                    session.language,
-                    context,
-                )
+                fresh = await self._grade(session, turn, Answer(turn.answer))
                 why = _model_missing(fresh)
                 if why is not None:
-                    note = fresh.extra.get("note")
                     return Reevaluation(
                         session_id,
                         tuple(regraded),
                         remaining=len(todo) - i,
                         stopped=why,
-                        note=note if isinstance(note, str) else None,
+                        note=fresh.fallback.note if fresh.fallback else None,
                     )
                 before = turn.evaluation
                 turn.evaluation = fresh
@@ -387,23 +396,83 @@ class InterviewEngine:
 
     # ---- internals -----------------------------------------------------------------
 
-    def _graded_question(self, turn: Turn) -> Question:
-        """Return the question an answer is graded against (a follow-up keeps the topic)."""
-        question = self.question_for(turn)
-        if turn.is_follow_up:
-            return replace(question, text=f"{question.text} {turn.prompt}")
-        return question
+    def _context(
+        self,
+        session: Session,
+        turn: Turn,
+        *,
+        on_section: SectionCallback | None = None,
+        probe: Probe | None = None,
+    ) -> GradingContext:
+        """Return everything a grader needs to know about grading ``turn``'s answer."""
+        main = session.question_turns(turn)[0]
+        return GradingContext(
+            level=turn.level,
+            language=session.language,
+            session_id=session.id,
+            user_id=session.user_id,
+            guild_id=session.guild_id,
+            asked=main.prompt,
+            history=tuple(
+                PriorTurn(
+                    index=t.index,
+                    prompt=t.prompt,
+                    answer=t.answer,
+                    follow_up=t.is_follow_up,
+                    score=t.evaluation.score if t.evaluation is not None else None,
+                    skipped=t.status is TurnStatus.SKIPPED,
+                )
+                for t in session.turns
+                if t.index < main.index
+            ),
+            probe=probe,
+            ab_key=str(session.id) if session.id is not None else None,
+            on_section=on_section,
+        )
 
-    async def _retry(self, session: Session, answer: Answer) -> RetryGraded:
+    async def _grade(
+        self,
+        session: Session,
+        turn: Turn,
+        answer: Answer,
+        *,
+        on_section: SectionCallback | None = None,
+    ) -> Evaluation:
+        """Grade a turn's answer: a main answer alone, a follow-up reply with its question."""
+        question = self.question_for(turn)
+        if not turn.is_follow_up:
+            return await self._evaluator.evaluate(
+                answer, question, self._context(session, turn, on_section=on_section)
+            )
+        chain = session.question_turns(turn)
+        earlier = [t for t in chain if t.index < turn.index]
+        before = next((t.evaluation for t in reversed(earlier) if t.evaluation is not None), None)
+        said = [t.answer or "" for t in earlier if t.status is not TurnStatus.SKIPPED]
+        combined, start = combined_answer(said, answer)
+        probe = Probe(turn.prompt, turn.probe_rule)
+        context = self._context(session, turn, on_section=on_section, probe=probe)
+        evaluation = await self._evaluator.evaluate(combined, question, context)
+        if before is None:
+            return evaluation
+        return reply_evaluation(evaluation, start, answer, before, probe)
+
+    async def _retry(
+        self,
+        session: Session,
+        answer: Answer,
+        *,
+        on_section: SectionCallback | None = None,
+    ) -> RetryGraded:
         """Grade a rewind retry against the previous attempt and store it as a new attempt."""
         assert session.id is not None
         turn = session.rewind_turn
         assert turn is not None and turn.id is not None and turn.evaluation is not None
         earlier = await self._store.attempts(turn.id)
         before = earlier[-1].evaluation if earlier else turn.evaluation
-        context = [t for t in session.turns if t.index < turn.index]
         evaluation = await self._evaluator.evaluate(
-            answer, self._graded_question(turn), turn.level, session.language, context
+            answer,
+            self.question_for(turn),
+            self._context(session, turn, on_section=on_section),
         )
         attempt = await self._store.save_attempt(
             Attempt(turn.id, answer.text, evaluation, self._clock.now())
@@ -436,28 +505,31 @@ class InterviewEngine:
         _ensure_active(session)
         return session
 
-    async def _grade_and_advance(self, session: Session, turn: Turn, answer: Answer) -> list[Event]:
+    async def _grade_and_advance(
+        self,
+        session: Session,
+        turn: Turn,
+        answer: Answer,
+        *,
+        on_section: SectionCallback | None = None,
+    ) -> list[Event]:
         assert session.id is not None
-        # A follow-up answer is graded against the follow-up itself, keeping the topic words.
-        question = self._graded_question(turn)
-        context = [t for t in session.turns if t is not turn]
-        evaluation = await self._evaluator.evaluate(
-            answer, question, turn.level, session.language, context
-        )
+        evaluation = await self._grade(session, turn, answer, on_section=on_section)
         turn.evaluation = evaluation
         turn.status = TurnStatus.EVALUATED
         await self._store.save_turn(session.id, turn)
         events: list[Event] = [FeedbackGiven(turn, evaluation)]
-        same_question = [t for t in session.turns if t.question_id == turn.question_id]
+        same_question = session.question_turns(turn)
+        question = self.question_for(turn)
         follow_up = pick_follow_up(
             same_question,
             evaluation,
             {
-                f.rule_id: self._bank.follow_ups(f.rule_id, session.language)
+                f.rule_id: self._bank.follow_ups(f.rule_id, session.language, session.kind)
                 for f in evaluation.problems
             },
-            self._bank.generic_follow_ups(session.language),
-            model_probe=evaluation.extra.get("follow_up"),
+            self._bank.generic_follow_ups(session.language, session.kind),
+            model_probe=evaluation.model_follow_up,
         )
         if follow_up is not None:
             text, rule = follow_up
@@ -467,6 +539,7 @@ class InterviewEngine:
                 prompt=text,
                 level=turn.level,
                 follow_up=sum(1 for t in same_question if t.is_follow_up) + 1,
+                probe_rule=rule,
             )
             session.turns.append(new)
             await self._store.save_turn(session.id, new)
@@ -525,9 +598,9 @@ def _ensure_active(session: Session) -> None:
 
 def _model_missing(evaluation: Evaluation) -> str | None:
     """Return why an evaluation is not the model's ("budget", "unavailable", "no_model")."""
-    if evaluation.extra.get("llm_budget_exhausted"):
+    if evaluation.budget_exhausted:
         return "budget"
-    if evaluation.extra.get("llm_failed"):
+    if evaluation.model_missing:
         return "unavailable"
     if evaluation.source != "llm":
         return "no_model"

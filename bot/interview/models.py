@@ -40,6 +40,8 @@ class Turn:
     answer: str | None = None
     evaluation: Evaluation | None = None
     id: int | None = None
+    # For a follow-up: the rubric rule whose gap it probes (None for a model's own probe).
+    probe_rule: str | None = None
 
     @property
     def is_follow_up(self) -> bool:
@@ -97,6 +99,22 @@ class Session:
     def question_number(self, turn: Turn) -> int:
         """Return the 1-based number of the main question ``turn`` belongs to."""
         return sum(1 for t in self.main_turns if t.index <= turn.index)
+
+    def question_turns(self, turn: Turn) -> list[Turn]:
+        """Return the main turn ``turn`` belongs to and its follow-ups, in order."""
+        main = max((t for t in self.main_turns if t.index <= turn.index), key=lambda t: t.index)
+        later = [t for t in self.main_turns if t.index > main.index]
+        stop = later[0].index if later else len(self.turns) + 1
+        return [t for t in self.turns if main.index <= t.index < stop]
+
+    def question_grade(self, turn: Turn) -> Evaluation | None:
+        """Return the question's current grade: its latest graded turn's evaluation.
+
+        Each reply to a follow-up is graded together with what came before it and can only
+        raise the question's grade, so the latest evaluation is the question's grade.
+        """
+        graded = [t for t in self.question_turns(turn) if t.evaluation is not None]
+        return graded[-1].evaluation if graded else None
 
 
 @dataclass(slots=True)

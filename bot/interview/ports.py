@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.catalog import Kind, Language, Level, Question
-from bot.coaching.answer import Answer
-from bot.coaching.models import Evaluation
+from bot.catalog import Kind, Level
 from bot.interview.models import Attempt, Session, SessionStatus, Turn
 
 
@@ -85,21 +82,6 @@ class SessionStore(Protocol):
 
     async def turn_owner(self, turn_id: int) -> int | None:
         """Return the id of the session a turn belongs to, or None."""
-        ...
-
-
-class Evaluator(Protocol):
-    """Grades one answer."""
-
-    async def evaluate(
-        self,
-        answer: Answer,
-        question: Question,
-        level: Level,
-        language: Language,
-        context: Sequence[Turn],
-    ) -> Evaluation:
-        """Return the evaluation of ``answer`` to ``question`` at ``level``."""
         ...
 
 

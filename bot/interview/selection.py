@@ -41,17 +41,21 @@ def pick_follow_up(
     generic: Sequence[str],
     model_probe: object = None,
 ) -> tuple[str, str | None] | None:
-    """Return (follow-up text, rule id) probing the most important gap, or None.
+    """Return (follow-up text, rule id) probing the most important gap left, or None.
 
-    A model-written probe (from the LLM coach) wins over the bank's templates.
+    Problems come most important first; a gap already probed for this question is not
+    probed again. A model-written probe (from the LLM coach) wins over the bank's templates.
     """
     follow_ups_done = sum(1 for t in turns_for_question if t.is_follow_up)
     if follow_ups_done >= FOLLOW_UPS_PER_QUESTION or evaluation.score >= NO_FOLLOW_UP_AT:
         return None
     already = {t.prompt for t in turns_for_question}
+    probed = {t.probe_rule for t in turns_for_question if t.probe_rule}
     if isinstance(model_probe, str) and model_probe.strip() and model_probe not in already:
         return model_probe.strip(), None
     for finding in evaluation.problems:
+        if finding.rule_id in probed:
+            continue
         for text in templates.get(finding.rule_id, []):
             if text not in already:
                 return text, finding.rule_id

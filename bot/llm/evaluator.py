@@ -1,38 +1,34 @@
-"""The Evaluator port served by a model, grounded in and bounded by the offline rubric.
+"""The Evaluator port served by a model, with the offline rubric's hard facts as bounds.
 
 The rubric always runs first. The model's reply streams section by section (each finished
-section can be shown at once through ``on_section``), is validated, and is merged with the
-rubric so every quote is a real slice of the answer and the score stays near the rubric's.
-If no provider answers, the stream breaks, the reply is malformed or the server's token
-budget is spent, the offline evaluation is returned with a note saying why. When no key
-serves the server at all (no bot key, no key of its own), the offline evaluation is
-returned as it is: that is the normal offline mode, not a failure.
+section can be shown at once through the context's ``on_section``), is validated, and is
+merged with the rubric's hard facts (see ``bot.coaching.model_feedback``): the model's
+scores stand, every quote is a real slice of the answer. If no provider answers, the stream
+breaks, the reply is malformed or the server's token budget is spent, the offline evaluation
+is returned with a note saying why. When no key serves the server at all (no bot key, no key
+of its own), the offline evaluation is returned as it is: that is the normal offline mode.
 
-The router comes from a ``RouteResolver`` (``bot.llm.guild_routing``): a server's own keys,
-else the bot's. The daily token budget is checked and charged only on the bot's keys.
-
-Per-call details the Evaluator port has no room for (guild, A/B key, a section callback for
-this one reply) travel in a context variable: ``with llm_scope(guild_id=..., key=...):``.
+The router comes from a ``RouteResolver`` (``bot.llm.guild_routing``): the grading context's
+server picks its own keys, else the bot's. The daily token budget is checked and charged
+only on the bot's keys.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
-from bot.catalog import Language, Level, Question
+from bot.catalog import Language, Question
 from bot.coaching.answer import Answer
+from bot.coaching.grading import GradingContext, PriorTurn, SectionCallback
 from bot.coaching.model_feedback import merge
-from bot.coaching.models import Evaluation
-from bot.coaching.rubric import Rubric
-from bot.interview.models import Turn, TurnStatus
-from bot.llm.feedback_parse import parse_feedback
+from bot.coaching.models import Evaluation, Fallback, ModelGap, Provenance
+from bot.coaching.rubric import Assessment, Rubric
+from bot.llm.feedback_parse import REQUIRED_SECTIONS, parse_feedback
 from bot.llm.guild_routing import Route, RouteResolver, StaticRoutes
 from bot.llm.json_stream import MalformedReply, Section, SectionStreamParser, parse_sections
 from bot.llm.prompts import PromptRegistry, PromptTemplate
@@ -54,8 +50,6 @@ VERBATIM_TURNS = 3
 MAX_VERBATIM_CHARS = 3000
 MAX_SUMMARY_CHARS = 100
 MAX_FOLLOW_UP_CHARS = 300
-
-SectionCallback = Callable[[str, Any], Awaitable[None]]
 
 _NOTES: dict[str, dict[Language, str]] = {
     "unavailable": {
@@ -110,59 +104,11 @@ class BudgetPort(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class LLMScope:
-    """Per-call details the Evaluator port has no parameters for."""
-
-    guild_id: int | None = None
-    key: str | None = None
-    on_section: SectionCallback | None = None
-    # The text actually asked (a follow-up's wording rather than the bank question).
-    prompt_text: str | None = None
-    # Ids for log lines only (a failed reply is traced to its session, never by its text).
-    session_id: int | None = None
-    user_id: int | None = None
-
-
-_scope: contextvars.ContextVar[LLMScope | None] = contextvars.ContextVar(
-    "mockingbird_llm_scope", default=None
-)
-
-
-@contextlib.contextmanager
-def llm_scope(
-    *,
-    guild_id: int | None = None,
-    key: str | None = None,
-    on_section: SectionCallback | None = None,
-    prompt_text: str | None = None,
-    session_id: int | None = None,
-    user_id: int | None = None,
-) -> Iterator[LLMScope]:
-    """Set the guild, A/B key, section callback, asked text and log ids inside the block."""
-    scope = LLMScope(
-        guild_id=guild_id,
-        key=key,
-        on_section=on_section,
-        prompt_text=prompt_text,
-        session_id=session_id,
-        user_id=user_id,
-    )
-    token = _scope.set(scope)
-    try:
-        yield scope
-    finally:
-        _scope.reset(token)
-
-
-def current_scope() -> LLMScope:
-    """Return the scope set by the innermost ``llm_scope`` (an empty one outside any)."""
-    return _scope.get() or LLMScope()
-
-
-def _ids(scope: LLMScope, guild_id: int | None) -> str:
-    """Return the ids that trace a model call in the logs (never any answer text)."""
-    return f"session {scope.session_id}, user {scope.user_id}, guild {guild_id}"
+def _format_probe(context: GradingContext) -> str:
+    """Describe the follow-up a reply answers, for the model (empty for a first answer)."""
+    if context.probe is None:
+        return ""
+    return context.probe.text
 
 
 def estimate_tokens(request: LLMRequest, reply: str) -> int:
@@ -183,18 +129,18 @@ def _one_line(text: str, limit: int) -> str:
     return _clip(" ".join(text.split()), limit)
 
 
-def format_context(turns: Sequence[Turn]) -> str:
+def format_context(turns: Sequence[PriorTurn]) -> str:
     """Render earlier turns: the last three verbatim, older ones one line each."""
-    shown = [t for t in turns if t.status is not TurnStatus.ASKED or t.answer]
+    shown = [t for t in turns if t.answer or t.skipped or t.score is not None]
     if not shown:
         return ""
     cut = max(0, len(shown) - VERBATIM_TURNS)
     lines: list[str] = []
     for t in shown[:cut]:
-        label = "follow-up" if t.is_follow_up else "question"
-        if t.evaluation is not None:
-            outcome = f"score {t.evaluation.score}"
-        elif t.status is TurnStatus.SKIPPED:
+        label = "follow-up" if t.follow_up else "question"
+        if t.score is not None:
+            outcome = f"score {t.score}"
+        elif t.skipped:
             outcome = "skipped"
         else:
             outcome = "answered"
@@ -202,7 +148,7 @@ def format_context(turns: Sequence[Turn]) -> str:
             f"- Turn {t.index + 1} ({label}, {outcome}): {_one_line(t.prompt, MAX_SUMMARY_CHARS)}"
         )
     for t in shown[cut:]:
-        label = "Follow-up" if t.is_follow_up else "Question"
+        label = "Follow-up" if t.follow_up else "Question"
         answer = _clip(t.answer, MAX_VERBATIM_CHARS) if t.answer else "(no answer)"
         lines.append(f"Turn {t.index + 1}. {label}: {t.prompt.strip()}\nAnswer: {answer}")
     return "\n\n".join(lines)
@@ -221,10 +167,10 @@ def format_rubric_findings(evaluation: Evaluation) -> str:
     return "\n".join(lines)
 
 
-def _ab_key(scope: LLMScope, question: Question, answer_text: str) -> str:
+def _ab_key(context: GradingContext, question: Question, answer_text: str) -> str:
     """Return the key that picks the prompt version (stable for a session when one is given)."""
-    if scope.key:
-        return scope.key
+    if context.ab_key:
+        return context.ab_key
     digest = hashlib.sha256(answer_text.encode("utf-8")).hexdigest()[:16]
     return f"{question.id}:{digest}"
 
@@ -238,7 +184,6 @@ class LLMEvaluator:
         registry: PromptRegistry,
         rubric: Rubric,
         *,
-        on_section: SectionCallback | None = None,
         budget: BudgetPort | None = None,
         temperature: float = 0.2,
         follow_up_temperature: float = 0.7,
@@ -251,70 +196,57 @@ class LLMEvaluator:
         self._now = now
         self._registry = registry
         self._rubric = rubric
-        self._on_section = on_section
         self._budget = budget
         self._temperature = temperature
         self._follow_up_temperature = follow_up_temperature
 
     async def evaluate(
-        self,
-        answer: Answer,
-        question: Question,
-        level: Level,
-        language: Language,
-        context: Sequence[Turn],
-        *,
-        guild_id: int | None = None,
-        on_section: SectionCallback | None = None,
+        self, answer: Answer, question: Question, context: GradingContext
     ) -> Evaluation:
-        """Return the model's evaluation merged with the rubric's, or the rubric's alone."""
-        offline = self._rubric.evaluate(answer, question, level, language)
-        if offline.word_count == 0:
+        """Return the model's evaluation bounded by the rubric's hard facts, or the rubric's."""
+        assessment = self._rubric.assess(answer, question, context.level, context.language)
+        if assessment.evaluation.word_count == 0:
             # Nothing was said: there is nothing for a model to add.
-            return offline
-        scope = current_scope()
-        guild = guild_id if guild_id is not None else scope.guild_id
-        callback = on_section or scope.on_section or self._on_section
-        async with self._routes.use(guild) as route:
-            return await self._evaluate_on(
-                route, offline, answer, question, level, language, context, scope, callback
-            )
+            return assessment.evaluation
+        async with self._routes.use(context.guild_id) as route:
+            return await self._evaluate_on(route, assessment, answer, question, context)
 
     async def _evaluate_on(
         self,
         route: Route,
-        offline: Evaluation,
+        assessment: Assessment,
         answer: Answer,
         question: Question,
-        level: Level,
-        language: Language,
-        context: Sequence[Turn],
-        scope: LLMScope,
-        callback: SectionCallback | None,
+        context: GradingContext,
     ) -> Evaluation:
-        """Grade on one route; degrade to ``offline`` when the model cannot be used."""
+        """Grade on one route; degrade to the rubric when the model cannot be used."""
+        offline = assessment.evaluation
         if route.router is None:
             return offline
         guild = route.guild_id
+        language = context.language
         if route.metered and not await self._allowed(guild):
             return self._budget_exhausted(offline, language)
         try:
             template = self._registry.choose(
-                EVALUATE_PROMPT, language.value, _ab_key(scope, question, answer.text)
+                EVALUATE_PROMPT, language.value, _ab_key(context, question, answer.text)
             )
-            request = template.render(
+            request = _render(
+                template,
                 kind=question.kind.value,
-                level=level.value,
-                question=scope.prompt_text or question.text,
+                level=context.level.value,
+                question=context.asked or question.text,
                 answer=answer.text,
                 rubric_findings=format_rubric_findings(offline),
-                context=format_context(context),
+                context=format_context(context.history),
+                probe=_format_probe(context),
             )
         except LLMError:
-            log.exception("evaluation prompt could not be rendered; using the rubric")
+            log.exception("evaluation prompt could not be rendered (%s)", context.ids())
             return self._degraded(offline, language, "unavailable", "prompt")
         request = replace(request, temperature=self._temperature)
-        parser = SectionStreamParser(template.sections)
+        # Optional sections (on_topic, follow_up, rewrites) may be missing from a reply.
+        parser = SectionStreamParser(k for k in template.sections if k in REQUIRED_SECTIONS)
         call = route.router.stream(request, key=route.usage_label)
         result: LLMResult | None = None
         broken: MalformedReply | None = None
@@ -329,20 +261,20 @@ class LLMEvaluator:
                     broken = exc
                     continue
                 for section in sections_done:
-                    await self._emit(callback, section)
+                    await self._emit(context.on_section, section, context)
             result = call.result
             if broken is not None:
                 raise broken
             sections = parser.finish()
             feedback = parse_feedback(sections, provider=result.provider, model=result.model)
         except AllProvidersFailed as exc:
-            log.warning("evaluation fell back to the rubric (%s): %s", _ids(scope, guild), exc)
+            log.warning("evaluation fell back to the rubric (%s): %s", context.ids(), exc)
             return self._degraded(offline, language, "unavailable", "all_providers_failed")
         except StreamInterrupted as exc:
             log.warning(
                 "evaluation stream from %s broke (%s); using the rubric",
                 exc.provider,
-                _ids(scope, guild),
+                context.ids(),
             )
             if route.metered:
                 # The provider reports no usage for a broken stream, but it did bill it.
@@ -354,56 +286,40 @@ class LLMEvaluator:
             log.warning(
                 "evaluation reply unusable (%s, %s); using the rubric",
                 type(exc).__name__,
-                _ids(scope, guild),
+                context.ids(),
             )
             log.debug("evaluation reply problem: %s", exc)
             return self._degraded(offline, language, "unavailable", "malformed")
         finally:
             if result is not None and route.metered:
                 await self._spend(guild, result)
-        merged = merge(answer.text, offline, feedback)
-        extra = dict(merged.evaluation.extra)
-        extra.update(self._call_extra(template, result))
+        merged = merge(
+            answer.text, offline, feedback, question.kind, context.level, assessment.caps
+        )
+        evaluation = replace(merged.evaluation, provenance=self._provenance(template, result))
         log.debug(
-            "llm evaluation via %s/%s %s: score %d (rubric %d), %d quote(s) dropped",
+            "llm evaluation via %s/%s %s (%s): score %d (rubric %d), %d quote(s) dropped",
             result.provider,
             result.model,
             template.version,
-            merged.evaluation.score,
+            context.ids(),
+            evaluation.score,
             offline.score,
             merged.dropped_quotes,
         )
-        return replace(merged.evaluation, extra=extra)
+        return evaluation
 
     async def follow_up(
-        self,
-        answer: Answer,
-        question: Question,
-        level: Level,
-        language: Language,
-        context: Sequence[Turn] = (),
-        *,
-        guild_id: int | None = None,
+        self, answer: Answer, question: Question, context: GradingContext
     ) -> str | None:
         """Return one probing follow-up question from the model, or None if it cannot."""
         if not answer.text.strip():
             return None
-        scope = current_scope()
-        guild = guild_id if guild_id is not None else scope.guild_id
-        async with self._routes.use(guild) as route:
-            return await self._follow_up_on(
-                route, answer, question, level, language, context, scope
-            )
+        async with self._routes.use(context.guild_id) as route:
+            return await self._follow_up_on(route, answer, question, context)
 
     async def _follow_up_on(
-        self,
-        route: Route,
-        answer: Answer,
-        question: Question,
-        level: Level,
-        language: Language,
-        context: Sequence[Turn],
-        scope: LLMScope,
+        self, route: Route, answer: Answer, question: Question, context: GradingContext
     ) -> str | None:
         """Ask one route for a follow-up; None when there is no model or it fails."""
         if route.router is None:
@@ -411,18 +327,17 @@ class LLMEvaluator:
         guild = route.guild_id
         if route.metered and not await self._allowed(guild):
             return None
-        previous = [
-            t.prompt.strip() for t in context if t.is_follow_up and t.question_id == question.id
-        ]
+        previous = [t.prompt.strip() for t in context.history if t.follow_up]
         result: LLMResult | None = None
         try:
             template = self._registry.choose(
-                FOLLOW_UP_PROMPT, language.value, _ab_key(scope, question, answer.text)
+                FOLLOW_UP_PROMPT, context.language.value, _ab_key(context, question, answer.text)
             )
-            request: LLMRequest = template.render(
+            request = _render(
+                template,
                 kind=question.kind.value,
-                level=level.value,
-                question=scope.prompt_text or question.text,
+                level=context.level.value,
+                question=context.asked or question.text,
                 answer=answer.text,
                 previous_follow_ups="\n".join(previous),
             )
@@ -430,7 +345,7 @@ class LLMEvaluator:
             result = await route.router.complete(request, key=route.usage_label)
             sections = parse_sections(result.text, ("follow_up",))
         except LLMError as exc:
-            log.warning("model follow-up unavailable (%s)", type(exc).__name__)
+            log.warning("model follow-up unavailable (%s, %s)", type(exc).__name__, context.ids())
             return None
         finally:
             if result is not None and route.metered:
@@ -467,28 +382,31 @@ class LLMEvaluator:
             log.exception("budget spend failed for guild %s", guild_id)
 
     @staticmethod
-    async def _emit(callback: SectionCallback | None, section: Section) -> None:
+    async def _emit(
+        callback: SectionCallback | None, section: Section, context: GradingContext
+    ) -> None:
         """Hand one finished section to the UI; its failures are logged, not raised."""
         if callback is None:
             return
         try:
             await callback(section.key, section.value)
         except Exception:
-            log.exception("on_section callback failed for section %r", section.key)
+            log.exception(
+                "on_section callback failed for section %r (%s)", section.key, context.ids()
+            )
 
     @staticmethod
-    def _call_extra(template: PromptTemplate, result: LLMResult) -> dict[str, Any]:
-        """Return the provenance fields stored with a model evaluation."""
-        return {
-            "provider": result.provider,
-            "model": result.model,
-            "prompt_id": template.id,
-            "prompt_version": template.version,
-            "prompt_language": template.language,
-            "input_tokens": result.input_tokens,
-            "output_tokens": result.output_tokens,
-            "llm_failed": False,
-        }
+    def _provenance(template: PromptTemplate, result: LLMResult) -> Provenance:
+        """Return which model and prompt graded, and the call's tokens."""
+        return Provenance(
+            provider=result.provider,
+            model=result.model,
+            prompt_id=template.id,
+            prompt_version=template.version,
+            prompt_language=template.language,
+            input_tokens=result.input_tokens,
+            output_tokens=result.output_tokens,
+        )
 
     def _budget_exhausted(self, offline: Evaluation, language: Language) -> Evaluation:
         """Return the rubric's evaluation with a note saying when the budget resets."""
@@ -496,27 +414,32 @@ class LLMEvaluator:
         reset = next_reset(now)
         notes = _NOTES["budget"]
         note = notes.get(language, notes[Language.EN])
-        extra = dict(offline.extra)
-        extra["note"] = note.format(wait=format_wait(reset - now, language))
-        extra["budget_exhausted"] = True
-        # Kept for readers written before the cog learnt "budget_exhausted".
-        extra["llm_budget_exhausted"] = True
-        # The model was wanted and not used: /interview reevaluate re-grades such answers
-        # once the budget resets (it looks for "llm_failed").
-        extra["llm_failed"] = True
-        extra["llm_error"] = "budget"
-        # The cog can render this as a Discord timestamp in the reader's own time zone.
-        extra["budget_resets_at"] = reset.isoformat()
-        return replace(offline, extra=extra)
+        return replace(
+            offline,
+            fallback=Fallback(
+                gap=ModelGap.BUDGET,
+                note=note.format(wait=format_wait(reset - now, language)),
+                detail="budget",
+                resets_at=reset,
+            ),
+        )
 
     @staticmethod
     def _degraded(
         offline: Evaluation, language: Language, reason: str, error: str | None = None
     ) -> Evaluation:
         """Return the rubric's evaluation annotated with why the model failed."""
-        extra = dict(offline.extra)
         notes = _NOTES[reason]
-        extra["note"] = notes.get(language, notes[Language.EN])
-        extra["llm_failed"] = True
-        extra["llm_error"] = error or reason
-        return replace(offline, extra=extra)
+        return replace(
+            offline,
+            fallback=Fallback(
+                gap=ModelGap.UNAVAILABLE,
+                note=notes.get(language, notes[Language.EN]),
+                detail=error or reason,
+            ),
+        )
+
+
+def _render(template: PromptTemplate, **values: object) -> LLMRequest:
+    """Render a template with the values it declares (older versions know fewer)."""
+    return template.render(**{k: v for k, v in values.items() if k in template.variables})

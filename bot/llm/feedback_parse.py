@@ -13,8 +13,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from bot.coaching.model_feedback import ModelFeedback, ModelFinding, Rewrite
-from bot.coaching.models import Dimension, Severity
+from bot.coaching.model_feedback import ModelFeedback, ModelFinding
+from bot.coaching.models import Dimension, Rewrite, Severity
 from bot.coaching.rules import RULE_IDS
 from bot.llm.types import LLMError
 
@@ -310,6 +310,17 @@ def _follow_up(value: Any) -> str | None:
     return text[:300] or None
 
 
+def _on_topic(value: Any) -> bool | None:
+    """Return the model's call on whether the answer is on topic (None if it made none)."""
+    if isinstance(value, Mapping):
+        value = value.get("on_topic", value.get("value"))
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"true", "yes", "false", "no"}:
+        return value.strip().lower() in {"true", "yes"}
+    return None
+
+
 def parse_feedback(
     sections: Mapping[str, Any],
     *,
@@ -324,7 +335,7 @@ def parse_feedback(
     dimensions = _dimensions(sections.get("dimensions"))
     ids, findings, skipped_findings = _findings(sections.get("findings", []))
     rewrites, skipped_rewrites = _rewrites(sections.get("rewrites"), ids)
-    extra: dict[str, Any] = {}
+    extra: dict[str, int] = {}
     if skipped_findings:
         extra["skipped_findings"] = skipped_findings
     if skipped_rewrites:
@@ -339,5 +350,7 @@ def parse_feedback(
         rewrites=tuple(rewrites),
         provider=provider,
         model=model,
+        on_topic=_on_topic(sections.get("on_topic")),
+        skipped=skipped_findings + skipped_rewrites,
         extra=extra,
     )

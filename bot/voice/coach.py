@@ -32,7 +32,6 @@ from bot.interview.rounds import (
     RoundSummary,
     summarise,
 )
-from bot.llm.evaluator import llm_scope
 from bot.voice.types import VoiceConnector, VoiceDiagnostics, VoiceLink, VoiceTurn
 
 log = logging.getLogger(__name__)
@@ -627,10 +626,10 @@ class VoiceCoach:
     ) -> tuple[list[Event], AnswerRecord | None]:
         assert participant.session_id is not None
         answer = turn.transcript.to_answer()
-        with llm_scope(guild_id=run.round.guild_id, key=str(participant.session_id)):
-            events = await self.engine.answer(
-                participant.session_id, answer.text, answer.words, spoken=True
-            )
+        # The engine grades with the session's own server, user and ids (logs keep them).
+        events = await self.engine.answer(
+            participant.session_id, answer.text, answer.words, spoken=True
+        )
         graded = next((e for e in events if isinstance(e, FeedbackGiven)), None)
         record = None
         if graded is not None:

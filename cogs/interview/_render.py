@@ -242,7 +242,7 @@ def retry_text(event: RetryGraded, language: str = "en") -> str:
         lines.append(MIXED_GRADERS_NOTE.get(language, MIXED_GRADERS_NOTE["en"]))
     evaluation = event.attempt.evaluation
     note = None
-    if evaluation.extra.get("llm_failed") or evaluation.extra.get("llm_budget_exhausted"):
+    if evaluation.model_missing:
         note = RETRY_OFFLINE_NOTE.get(language, RETRY_OFFLINE_NOTE["en"])
     body = "\n".join(lines)
     return f"{head}\n{body}\n\n{feedback_text(evaluation, language, note=note)}"

@@ -13,7 +13,6 @@ from bot.errors import CoachError, SessionAlreadyActive
 from bot.interview.engine import InterviewEngine, StartOptions
 from bot.interview.events import Event
 from bot.interview.models import Session, TurnStatus
-from bot.llm.evaluator import llm_scope
 from bot.stream_editor import MessageHandle
 from cogs._shared import interview_options
 from cogs.interview._audio import (
@@ -232,13 +231,7 @@ class InterviewCog(commands.Cog):
         await ctx.defer(ephemeral=True)
         session = await self._require_latest(ctx)
         assert session.id is not None
-        with llm_scope(
-            guild_id=session.guild_id,
-            key=str(session.id),
-            session_id=session.id,
-            user_id=session.user_id,
-        ):
-            result = await self.engine.reevaluate(session.id)
+        result = await self.engine.reevaluate(session.id)
         for chunk in reevaluation_messages(result):
             await ctx.followup.send(chunk, ephemeral=True)
 
@@ -417,14 +410,9 @@ class InterviewCog(commands.Cog):
         )
         try:
             async with channel.typing():
-                with llm_scope(
-                    guild_id=session.guild_id,
-                    key=str(session.id),
-                    on_section=live.on_section,
-                    session_id=session.id,
-                    user_id=session.user_id,
-                ):
-                    events = await self.engine.answer(session.id, text, words, spoken=spoken)
+                events = await self.engine.answer(
+                    session.id, text, words, spoken=spoken, on_section=live.on_section
+                )
         except BaseException:
             await live.abandon()
             raise
@@ -434,13 +422,7 @@ class InterviewCog(commands.Cog):
     async def _resume(self, session: Session) -> list[Event]:
         """Resume a session; an answer it re-grades uses the server's key and budget."""
         assert session.id is not None
-        with llm_scope(
-            guild_id=session.guild_id,
-            key=str(session.id),
-            session_id=session.id,
-            user_id=session.user_id,
-        ):
-            return await self.engine.resume(session.id)
+        return await self.engine.resume(session.id)
 
     async def _show_rewrites(
         self, interaction: discord.Interaction, turn_id: int, attempt: int

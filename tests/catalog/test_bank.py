@@ -37,11 +37,22 @@ def _dump(path: Path, data: dict[str, Any]) -> None:
 
 def _follow_ups(language: str, prefix: str) -> dict[str, Any]:
     rules = PROBLEM_RULE_IDS
+    rules_probes: dict[str, Any] = {
+        rule: [f"{prefix} {rule} first?", f"{prefix} {rule} second?"] for rule in rules
+    }
+    # Probes can differ by kind: a shallow story is probed differently from a shallow design.
+    rules_probes["depth.shallow"] = {
+        "behavioral": [f"{prefix} story deeper?", f"{prefix} story hardest moment?"],
+        "technical": [f"{prefix} under the hood?", f"{prefix} why does it work?"],
+    }
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "language": language,
-        "generic": [f"{prefix} generic one?", f"{prefix} generic two?"],
-        "rules": {rule: [f"{prefix} {rule} first?", f"{prefix} {rule} second?"] for rule in rules},
+        "generic": {
+            kind: [f"{prefix} {kind} generic one?", f"{prefix} {kind} generic two?"]
+            for kind in ("behavioral", "technical", "system_design", "coding")
+        },
+        "rules": rules_probes,
     }
 
 
@@ -132,10 +143,10 @@ def test_returned_lists_are_copies(root: Path) -> None:
     bank = QuestionBank.load(root)
     bank.questions(Kind.TECHNICAL, Language.EN).clear()
     bank.follow_ups("depth.shallow", Language.EN).clear()
-    bank.generic_follow_ups(Language.EN).clear()
+    bank.generic_follow_ups(Language.EN, Kind.CODING).clear()
     assert len(bank.questions(Kind.TECHNICAL, Language.EN)) == 2
-    assert len(bank.follow_ups("depth.shallow", Language.EN)) == 2
-    assert len(bank.generic_follow_ups(Language.EN)) == 2
+    assert len(bank.follow_ups("depth.shallow", Language.EN, Kind.TECHNICAL)) == 2
+    assert len(bank.generic_follow_ups(Language.EN, Kind.CODING)) == 2
 
 
 def test_follow_ups_by_rule_and_language(root: Path) -> None:
@@ -146,8 +157,27 @@ def test_follow_ups_by_rule_and_language(root: Path) -> None:
     ]
     assert bank.follow_ups("depth.not_a_rule", Language.EN) == []
     assert bank.follow_ups("depth.no_tradeoffs", Language.KO) == []
-    assert bank.generic_follow_ups(Language.EN) == ["EN generic one?", "EN generic two?"]
-    assert bank.generic_follow_ups(Language.KO) == []
+
+
+def test_follow_ups_fit_the_interview_kind(root: Path) -> None:
+    bank = QuestionBank.load(root)
+    story = bank.follow_ups("depth.shallow", Language.EN, Kind.BEHAVIORAL)
+    tech = bank.follow_ups("depth.shallow", Language.EN, Kind.TECHNICAL)
+
+    assert story == ["EN story deeper?", "EN story hardest moment?"]
+    assert tech == ["EN under the hood?", "EN why does it work?"]
+    # A rule with one list fits every kind.
+    assert bank.follow_ups("structure.result_missing", Language.EN, Kind.CODING) == [
+        "EN structure.result_missing first?",
+        "EN structure.result_missing second?",
+    ]
+    # No kind-specific probes for this kind: nothing rather than another kind's probe.
+    assert bank.follow_ups("depth.shallow", Language.EN, Kind.CODING) == []
+    assert bank.generic_follow_ups(Language.EN, Kind.CODING) == [
+        "EN coding generic one?",
+        "EN coding generic two?",
+    ]
+    assert bank.generic_follow_ups(Language.KO, Kind.CODING) == []
     assert "communication.we_without_i" in bank.rule_ids(Language.EN)
     assert bank.rule_ids(Language.KO) == []
 
@@ -245,7 +275,7 @@ def test_bank_can_be_built_in_memory() -> None:
     bank = QuestionBank(
         [question],
         follow_ups={Language.KO: {"depth.shallow": ["왜 그런가요?"]}},
-        generic_follow_ups={Language.KO: ["더 말씀해 주세요."]},
+        generic_follow_ups={Language.KO: ["더 말씀해 주세요."]},  # a list fits every kind
     )
     assert bank.questions(Kind.CODING, Language.KO) == [question]
     assert bank.get("code-x") is question

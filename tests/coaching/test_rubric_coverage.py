@@ -97,7 +97,7 @@ def test_coaching_without_praise_uses_the_best_assessed_dimension(grade: Grade) 
 
     assert not [f for f in evaluation.findings if f.positive]
     # Seniority is not assessed for juniors, so it cannot be what "worked".
-    assert "seniority" not in evaluation.extra["assessed_dimensions"]
+    assert "seniority" not in [d.value for d in evaluation.assessed]
     assert (
         evaluation.coaching.praise
         != "What worked: the answer shows scope and awareness of the people around the work."

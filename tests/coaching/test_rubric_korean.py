@@ -71,7 +71,7 @@ def test_korean_answer_in_an_english_interview_is_graded_as_korean_and_said_so(
     assert note.severity is Severity.INFO and note.evidence.absent
     # The note is in the interview's language and names both languages.
     assert "Korean" in note.message and "English" in note.message
-    assert in_english.extra["answer_language"] == "ko"
+    assert in_english.answer_language == "ko"
 
 
 def test_english_answer_in_a_korean_interview_is_graded_as_english_and_said_so(

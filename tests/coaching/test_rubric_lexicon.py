@@ -17,8 +17,8 @@ from bot.coaching.lexicon import MARKERS, Lexicon, LexiconError
 from bot.coaching.matcher import parse_phrase
 from bot.coaching.rubric import Rubric
 from bot.coaching.rules import ALL_RULES, RULE_IDS, TEXT_IDS
-from bot.coaching.topics import TopicLexicon
 from bot.coaching.text import tokenize
+from bot.coaching.topics import TopicLexicon
 
 log = logging.getLogger(__name__)
 

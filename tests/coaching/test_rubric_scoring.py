@@ -75,7 +75,7 @@ def test_overall_is_the_weighted_mean_of_the_assessed_dimensions(
     )
 
     assert evaluation.score == expected == combine(evaluation.dimensions, Kind.BEHAVIORAL, level)
-    assert sorted(evaluation.extra["assessed_dimensions"]) == sorted(d.value for d in chosen)
+    assert sorted([d.value for d in evaluation.assessed]) == sorted(d.value for d in chosen)
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from bot.interview.models import TurnStatus
 from cogs.interview import InterviewCog
 from storage.db import Database
 from storage.sessions import SqliteSessionStore
-from tests.interview.test_engine import ScriptedEvaluator, make_bank
+from tests.fakes.evaluator import ScriptedEvaluator, make_bank
 
 PRIVATE_THREAD = 12
 PUBLIC_THREAD = 11

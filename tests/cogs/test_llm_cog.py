@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from discord_harness import FakeDiscord, harness
 
-from bot.catalog import Language, Level, Question
+from bot.catalog import Question
 from bot.coaching.answer import Answer
+from bot.coaching.grading import Evaluator, GradingContext
 from bot.coaching.models import Evaluation
 from bot.coaching.rubric import Rubric
 from bot.discord_app import MockingbirdBot, intents
 from bot.interview.engine import InterviewEngine
 from bot.interview.models import TurnStatus
-from bot.interview.ports import Evaluator
 from bot.llm import (
     CallTimeouts,
     LLMRouter,
@@ -26,15 +26,15 @@ from bot.llm import (
     PromptRegistry,
     RetryPolicy,
 )
-from bot.llm.evaluator import LLMEvaluator, current_scope
+from bot.llm.evaluator import LLMEvaluator
 from cogs.interview import InterviewCog
 from cogs.interview._render import PREVIEW_HEADER
 from storage.db import Database
 from storage.llm_usage import SqliteBudget
 from storage.sessions import SqliteSessionStore
 from tests.cogs.test_interview_cog import Env
+from tests.fakes.evaluator import ScriptedEvaluator, make_bank
 from tests.fakes.llm_server import Behaviour, FakeLLMServer
-from tests.interview.test_engine import ScriptedEvaluator, make_bank
 from tests.llm.helpers import OPENAI_KEY
 from tests.llm.test_llm_evaluator import reply, scripted
 
@@ -63,23 +63,18 @@ class StreamingEvaluator(ScriptedEvaluator):
             ("findings", [{"quote": "QUOTE-NOT-STREAMED", "message": "m"}]),
             ("dimensions", {"structure": 50}),
         ]
-        self.extra: dict[str, Any] = {"provider": "openai", "rewrites": REWRITES}
+        self.details: dict[str, Any] = {"provider": "openai", "rewrites": REWRITES}
         self.source = "llm"
 
     async def evaluate(
-        self,
-        answer: Answer,
-        question: Question,
-        level: Level,
-        language: Language,
-        context: Sequence[Any],
+        self, answer: Answer, question: Question, context: GradingContext
     ) -> Evaluation:
-        callback = current_scope().on_section
-        assert callback is not None, "the cog must pass on_section through llm_scope"
+        callback = context.on_section
+        assert callback is not None, "the cog must hand on_section to the engine"
         for key, value in self.sections:
             await callback(key, value)
-        base = await super().evaluate(answer, question, level, language, context)
-        return replace(base, source=self.source, extra=dict(self.extra))
+        base = await super().evaluate(answer, question, context)
+        return replace(base, source=self.source).with_details(self.details)
 
 
 async def build(tmp_path: Path, fake: FakeDiscord, evaluator: Evaluator) -> AsyncIterator[Env]:
@@ -191,7 +186,9 @@ async def test_budget_exhausted_is_labelled_with_the_evaluators_note(env: Env) -
     evaluator: StreamingEvaluator = env.evaluator  # type: ignore[assignment]
     evaluator.sections = []
     evaluator.source = "offline"
-    evaluator.extra = {"llm_budget_exhausted": True, "note": "BUDGET-NOTE resets tomorrow."}
+    evaluator.details = {
+        "fallback": {"gap": "budget", "note": "BUDGET-NOTE resets tomorrow.", "detail": "budget"}
+    }
     thread = await start(env)
     await env.h.message("plain answer", channel_id=thread)
     feedback = next(t for t in texts(env, thread) if t.startswith("**Score"))
@@ -353,7 +350,7 @@ async def test_model_outage_grades_offline_then_reevaluate_regrades(
     session = await env.engine.latest_session(int(env.h.alice["id"]), env.h.guild_id)
     assert session is not None
     graded = [t.evaluation for t in session.turns if t.evaluation is not None]
-    assert graded[0].source == "llm" and not graded[0].extra.get("llm_failed")
+    assert graded[0].source == "llm" and not graded[0].model_missing
     # Nothing is left to re-grade now.
     await env.h.slash("interview", "reevaluate")
     assert "Nothing to re-grade" in ephemeral(env)[-1]

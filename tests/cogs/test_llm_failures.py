@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -14,17 +14,16 @@ import discord
 import pytest
 from discord_harness import FakeDiscord, find_custom_id, harness, payloads
 
-from bot.catalog import Language, Level, Question
+from bot.catalog import Question
 from bot.catalog.bank import QuestionBank
 from bot.coaching.answer import Answer
+from bot.coaching.grading import Evaluator, GradingContext
 from bot.coaching.models import Coaching, Evaluation
 from bot.coaching.rubric import Rubric
 from bot.config import Settings
 from bot.discord_app import MockingbirdBot, intents
 from bot.interview.engine import InterviewEngine
 from bot.interview.models import TurnStatus
-from bot.interview.ports import Evaluator
-from bot.llm.evaluator import current_scope, llm_scope
 from bot.llm.keys import KeyVault, RedactingFilter
 from bot.services import build_llm_services
 from cogs.interview import InterviewCog
@@ -47,8 +46,8 @@ from tests.cogs.test_llm_cog import (
     start,
     texts,
 )
+from tests.fakes.evaluator import ScriptedEvaluator
 from tests.fakes.llm_server import Behaviour, FakeLLMServer
-from tests.interview.test_engine import ScriptedEvaluator
 from tests.llm.test_llm_evaluator import reply, scripted
 
 log = logging.getLogger(__name__)
@@ -64,15 +63,9 @@ class HookedEvaluator(StreamingEvaluator):
         self.after_section: Hook | None = None
 
     async def evaluate(
-        self,
-        answer: Answer,
-        question: Question,
-        level: Level,
-        language: Language,
-        context: Sequence[Any],
+        self, answer: Answer, question: Question, context: GradingContext
     ) -> Evaluation:
-        scope = current_scope()
-        inner = scope.on_section
+        inner = context.on_section
         assert inner is not None
         hook = self.after_section
 
@@ -81,8 +74,7 @@ class HookedEvaluator(StreamingEvaluator):
             if hook is not None:
                 await hook(key)
 
-        with llm_scope(guild_id=scope.guild_id, key=scope.key, on_section=wrapped):
-            return await super().evaluate(answer, question, level, language, context)
+        return await super().evaluate(answer, question, replace(context, on_section=wrapped))
 
 
 @pytest.fixture
@@ -260,14 +252,9 @@ class LongPraiseEvaluator(StreamingEvaluator):
         self.sections[0] = ("praise", self.PRAISE)
 
     async def evaluate(
-        self,
-        answer: Answer,
-        question: Question,
-        level: Level,
-        language: Language,
-        context: Sequence[Any],
+        self, answer: Answer, question: Question, context: GradingContext
     ) -> Evaluation:
-        base = await super().evaluate(answer, question, level, language, context)
+        base = await super().evaluate(answer, question, context)
         coaching = Coaching(self.PRAISE, "STREAMED-FIX lead.", "STREAMED-TIP practise.")
         return replace(base, coaching=coaching)
 
@@ -563,15 +550,10 @@ class ScopeRecorder(ScriptedEvaluator):
         self.guilds: list[int | None] = []
 
     async def evaluate(
-        self,
-        answer: Answer,
-        question: Question,
-        level: Level,
-        language: Language,
-        context: Sequence[Any],
+        self, answer: Answer, question: Question, context: GradingContext
     ) -> Evaluation:
-        self.guilds.append(current_scope().guild_id)
-        return await super().evaluate(answer, question, level, language, context)
+        self.guilds.append(context.guild_id)
+        return await super().evaluate(answer, question, context)
 
 
 async def test_after_a_grading_crash_the_next_message_finishes_it_on_the_servers_key(

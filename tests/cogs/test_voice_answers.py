@@ -19,7 +19,7 @@ from cogs.interview._audio import SpeechServices
 from storage.db import Database
 from storage.sessions import SqliteSessionStore
 from tests.cogs.test_interview_cog import Env, start
-from tests.interview.test_engine import ScriptedEvaluator, make_bank
+from tests.fakes.evaluator import ScriptedEvaluator, make_bank
 from tests.speech.helpers import espeak
 
 SPOKEN = "I led the database migration. As a result latency fell by forty percent."

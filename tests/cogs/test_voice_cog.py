@@ -20,7 +20,7 @@ from cogs.voice import VoiceCog
 from storage.db import Database
 from storage.rounds import SqliteRoundStore
 from storage.sessions import SqliteSessionStore
-from tests.interview.test_engine import ScriptedEvaluator, make_bank
+from tests.fakes.evaluator import ScriptedEvaluator, make_bank
 from tests.voice_fakes import ScriptedConnector, ScriptedVoiceLink
 
 Json = dict[str, Any]

@@ -33,7 +33,7 @@ from cogs.voice import VoiceCog
 from storage.db import Database
 from storage.rounds import SqliteRoundStore
 from storage.sessions import SqliteSessionStore
-from tests.interview.test_engine import ScriptedEvaluator, make_bank
+from tests.fakes.evaluator import ScriptedEvaluator, make_bank
 from tests.voice.packets import make_stream, opus_frames, speech_pcm_48k
 from tests.voice.test_discord_link import SETTINGS, FakeClock, FakeVoiceClient, send_paced
 from tests.voice.test_receive import FakeConnectionState

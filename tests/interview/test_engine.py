@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from bot.catalog import Kind, Language, Level, Question
-from bot.catalog.bank import QuestionBank
-from bot.coaching.answer import Answer
-from bot.coaching.models import Coaching, Dimension, Evaluation, Evidence, Finding, Severity
+from bot.catalog import Kind, Level
 from bot.errors import InvalidAnswer, SessionAlreadyActive, SessionNotFound
 from bot.interview.engine import InterviewEngine, StartOptions
 from bot.interview.events import (
@@ -20,83 +16,10 @@ from bot.interview.events import (
     QuestionAsked,
     SessionEnded,
 )
-from bot.interview.models import SessionStatus, Turn, TurnStatus
+from bot.interview.models import SessionStatus, TurnStatus
 from storage.db import Database
 from storage.sessions import SqliteSessionStore
-
-
-def _question(n: int, levels: tuple[Level, ...], skill: str) -> Question:
-    return Question(
-        id=f"beh-q{n}",
-        kind=Kind.BEHAVIORAL,
-        language=Language.EN,
-        levels=levels,
-        skills=(skill,),
-        text=f"Question number {n}?",
-        hint=f"Hint for {n}",
-    )
-
-
-def make_bank() -> QuestionBank:
-    questions = [_question(i, (Level.JUNIOR,), f"s{i}") for i in range(4)]
-    questions += [_question(10 + i, (Level.MID,), f"m{i}") for i in range(4)]
-    questions += [_question(20 + i, (Level.SENIOR,), f"x{i}") for i in range(4)]
-    return QuestionBank(
-        questions,
-        follow_ups={
-            Language.EN: {"structure.result_missing": ["What was the result?", "How did it end?"]}
-        },
-        generic_follow_ups={Language.EN: ["Anything else?"]},
-    )
-
-
-def evaluation(score: int, missing_result: bool = False) -> Evaluation:
-    findings: tuple[Finding, ...] = ()
-    if missing_result:
-        findings = (
-            Finding(
-                "structure.result_missing",
-                Dimension.STRUCTURE,
-                Severity.MAJOR,
-                "No result",
-                "Say how it ended.",
-                Evidence.missing(),
-            ),
-        )
-    return Evaluation(
-        score=score,
-        dimensions={d: score for d in Dimension},
-        findings=findings,
-        coaching=Coaching("good", "fix", "tip"),
-    )
-
-
-class ScriptedEvaluator:
-    """Return evaluations from a script keyed by the answer text."""
-
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-        self.fail_next = False
-
-    async def evaluate(
-        self,
-        answer: Answer,
-        question: Question,
-        level: Level,
-        language: Language,
-        context: Sequence[Turn],
-    ) -> Evaluation:
-        self.calls.append(answer.text)
-        if self.fail_next:
-            self.fail_next = False
-            raise RuntimeError("grader crashed")
-        if answer.text.startswith("vague"):
-            return evaluation(40, missing_result=True)
-        if answer.text.startswith("great"):
-            return evaluation(92)
-        if answer.text.startswith("weak"):
-            return evaluation(30)
-        return evaluation(65)
+from tests.fakes.evaluator import ScriptedEvaluator, make_bank
 
 
 @pytest.fixture
@@ -142,7 +65,9 @@ async def test_vague_answer_gets_follow_ups_capped_at_two(engine) -> None:
     assert events[1].turn.prompt == "What was the result?"
     events = await eng.answer(session.id, "vague answer two")
     assert isinstance(events[1], FollowUpAsked)
-    assert events[1].turn.prompt == "How did it end?"
+    # The result was already probed once: the second follow-up asks something else.
+    assert events[1].turn.prompt == "Anything else?"
+    assert events[1].turn.probe_rule is None
     events = await eng.answer(session.id, "vague answer three")
     assert isinstance(events[0], FeedbackGiven)
     assert isinstance(events[-1], QuestionAsked)
@@ -270,3 +195,65 @@ async def test_hint_comes_from_the_bank(engine) -> None:
     stored = await eng.session(session.id)
     number = events[0].turn.question_id.removeprefix("beh-q")  # type: ignore[union-attr]
     assert eng.hint(stored) == f"Hint for {number}"
+
+
+async def test_a_reply_to_a_follow_up_is_graded_with_its_question(engine) -> None:
+    eng, evaluator, _ = engine
+    session, _ = await eng.start(opts())
+    await eng.answer(session.id, "vague answer about the migration")
+    events = await eng.answer(session.id, "great: checkout errors fell by half")
+    feedback = events[0]
+
+    assert isinstance(feedback, FeedbackGiven)
+    # The grader saw the first answer and the reply together, and what was probed.
+    assert evaluator.calls[-1] == (
+        "vague answer about the migration\n\ngreat: checkout errors fell by half"
+    )
+    context = evaluator.contexts[-1]
+    assert context.probe is not None and context.probe.rule_id == "structure.result_missing"
+    assert context.probe.text == "What was the result?"
+    assert context.asked == "Question number 10?" or context.asked.startswith("Question number")
+    assert context.session_id == session.id and context.user_id == 7 and context.guild_id == 99
+    result = feedback.evaluation.probe
+    assert result is not None and result.answered and result.before == 40
+    assert feedback.evaluation.score == 92
+
+
+async def test_a_weak_reply_never_lowers_the_questions_grade(engine) -> None:
+    eng, _, _ = engine
+    session, _ = await eng.start(opts(count=1))
+    await eng.answer(session.id, "vague answer")
+    events = await eng.answer(session.id, "vague reply that still gives no result")
+    feedback = events[0]
+
+    assert isinstance(feedback, FeedbackGiven)
+    assert feedback.evaluation.probe is not None
+    assert not feedback.evaluation.probe.answered
+    assert feedback.evaluation.score == 40  # the question keeps the grade it had
+
+
+async def test_the_summary_has_one_grade_per_question(engine) -> None:
+    eng, _, _ = engine
+    session, _ = await eng.start(opts(count=2))
+    await eng.answer(session.id, "vague first answer")  # 40, follow-up asked
+    await eng.answer(session.id, "vague reply")  # question stays 40, another follow-up
+    await eng.answer(session.id, "weak again")  # still 40 (a reply never lowers it)
+    events = await eng.answer(session.id, "great second answer")  # 92, session ends
+    ended = next(e for e in events if isinstance(e, SessionEnded))
+
+    assert ended.summary.scores == (40, 92)
+    assert ended.summary.average_score == 66
+    assert ended.summary.answered == 2
+
+
+async def test_a_first_answer_is_graded_alone_with_the_interview_so_far(engine) -> None:
+    eng, evaluator, _ = engine
+    session, _ = await eng.start(opts())
+    await eng.answer(session.id, "great first")
+    await eng.answer(session.id, "great second")
+    context = evaluator.contexts[-1]
+
+    assert evaluator.calls[-1] == "great second"
+    assert context.probe is None
+    assert [t.answer for t in context.history] == ["great first"]
+    assert context.ab_key == str(session.id)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from bot.catalog import Language, Level, Question
+from bot.catalog import Question
 from bot.coaching.answer import Answer
-from bot.coaching.models import Dimension, Evaluation
+from bot.coaching.grading import GradingContext
+from bot.coaching.models import Dimension, Evaluation, Fallback, ModelGap, Provenance
 from bot.errors import CoachError
 from bot.interview.engine import InterviewEngine
 from bot.interview.events import (
@@ -21,10 +22,11 @@ from bot.interview.events import (
     RewindAsked,
     SessionEnded,
 )
-from bot.interview.models import SessionStatus, Turn, TurnStatus
+from bot.interview.models import SessionStatus, TurnStatus
 from storage.db import Database
 from storage.sessions import SqliteSessionStore
-from tests.interview.test_engine import ScriptedEvaluator, evaluation, make_bank, opts
+from tests.fakes.evaluator import ScriptedEvaluator, evaluation, make_bank
+from tests.interview.test_engine import opts
 
 
 class SwitchableEvaluator(ScriptedEvaluator):
@@ -35,21 +37,18 @@ class SwitchableEvaluator(ScriptedEvaluator):
         self.mode = "llm"
 
     async def evaluate(
-        self,
-        answer: Answer,
-        question: Question,
-        level: Level,
-        language: Language,
-        context: Sequence[Turn],
+        self, answer: Answer, question: Question, context: GradingContext
     ) -> Evaluation:
-        base = await super().evaluate(answer, question, level, language, context)
+        base = await super().evaluate(answer, question, context)
         if self.mode == "down":
-            return replace(base, extra={"llm_failed": True, "note": "DOWN-NOTE"})
+            return replace(base, fallback=Fallback(ModelGap.UNAVAILABLE, "DOWN-NOTE"))
         if self.mode == "budget":
-            return replace(base, extra={"llm_budget_exhausted": True, "note": "BUDGET-NOTE"})
+            return replace(base, fallback=Fallback(ModelGap.BUDGET, "BUDGET-NOTE"))
         if self.mode == "offline":
             return base
-        return replace(base, score=base.score + 5, source="llm", extra={"provider": "openai"})
+        return replace(
+            base, score=base.score + 5, source="llm", provenance=Provenance(provider="openai")
+        )
 
 
 EngineEnv = tuple[InterviewEngine, SwitchableEvaluator]

@@ -11,12 +11,13 @@ import pytest
 
 from bot.catalog import Language, Level
 from bot.coaching.answer import Answer
+from bot.coaching.grading import GradingContext
 from bot.coaching.offline_evaluator import OfflineEvaluator
 from bot.coaching.rubric import Rubric
 from bot.config import LLMSettings, Settings
 from bot.errors import ConfigError
 from bot.llm import KeyVault, KeyVaultError, LLMRequest, LLMRouter, PromptRegistry, RetryPolicy
-from bot.llm.evaluator import LLMEvaluator, llm_scope
+from bot.llm.evaluator import LLMEvaluator
 from bot.llm.guild_routing import (
     ANTHROPIC,
     OPENAI,
@@ -187,6 +188,11 @@ async def test_bad_key_shapes_are_refused_before_storing(
     assert validate_key_shape(ANTHROPIC, OWN_ANTHROPIC) == OWN_ANTHROPIC
 
 
+def context(guild_id: int | None = None) -> GradingContext:
+    """Return a mid-level English grading for a server (None: DMs)."""
+    return GradingContext(level=Level.MID, language=Language.EN, guild_id=guild_id)
+
+
 # ---- routing ---------------------------------------------------------------------------
 
 
@@ -196,10 +202,8 @@ async def test_own_key_routes_to_that_key_and_other_guilds_use_the_bots(
     fake_llm.openai.default = Behaviour(text=scripted(reply()))
     await routing.set_key(GUILD_A, OPENAI, OWN_OPENAI)
     evaluator = evaluator_on(routing, rubric)
-    with llm_scope(guild_id=GUILD_A):
-        own = await evaluator.evaluate(Answer(STORY), BEHAVIORAL, Level.MID, Language.EN, [])
-    with llm_scope(guild_id=GUILD_B):
-        bots = await evaluator.evaluate(Answer(STORY), BEHAVIORAL, Level.MID, Language.EN, [])
+    own = await evaluator.evaluate(Answer(STORY), BEHAVIORAL, context(guild_id=GUILD_A))
+    bots = await evaluator.evaluate(Answer(STORY), BEHAVIORAL, context(guild_id=GUILD_B))
     assert own.source == "llm" and bots.source == "llm"
     assert auth_headers(fake_llm) == [f"Bearer {OWN_OPENAI}", f"Bearer {OPENAI_KEY}"]
     assert [r.key for r in sink.records] == [f"guild:{GUILD_A}:own", f"guild:{GUILD_B}"]
@@ -226,15 +230,16 @@ async def test_usage_rows_carry_the_guilds_provider_and_never_the_key(
     )
     fake_llm.anthropic.default = Behaviour(text=scripted(reply()))
     await routing.set_key(GUILD_A, ANTHROPIC, OWN_ANTHROPIC)
-    with llm_scope(guild_id=GUILD_A):
-        ev = await evaluator_on(routing, rubric).evaluate(
-            Answer(STORY), BEHAVIORAL, Level.MID, Language.EN, []
-        )
+    ev = await evaluator_on(routing, rubric).evaluate(
+        Answer(STORY), BEHAVIORAL, context(guild_id=GUILD_A)
+    )
     status = await routing.status(GUILD_A)
-    assert status.own_tokens_today == ev.extra["input_tokens"] + ev.extra["output_tokens"] > 0
+    assert ev.provenance is not None
+    tokens = ev.provenance.input_tokens + ev.provenance.output_tokens
+    assert status.own_tokens_today == tokens > 0
     assert (await routing.status(GUILD_B)).own_tokens_today is None
     await routing.aclose()
-    assert ev.extra["provider"] == ANTHROPIC
+    assert ev.provenance.provider == ANTHROPIC
     assert sent_key(fake_llm.requests_for("anthropic")[0].headers) == OWN_ANTHROPIC
     assert fake_llm.requests_for("openai") == []  # the bot's key was not touched
     async with db.conn.execute("SELECT * FROM llm_calls") as cur:
@@ -262,10 +267,9 @@ async def test_changed_key_rebuilds_the_router_and_closes_the_old_one_after_use(
         assert again.router is not first.router
     async with routing.use(GUILD_A) as cached:
         assert cached.router is again.router  # unchanged keys reuse the cached router
-    with llm_scope(guild_id=GUILD_A):
-        await evaluator_on(routing, rubric).evaluate(
-            Answer(STORY), BEHAVIORAL, Level.MID, Language.EN, []
-        )
+    await evaluator_on(routing, rubric).evaluate(
+        Answer(STORY), BEHAVIORAL, context(guild_id=GUILD_A)
+    )
     assert auth_headers(fake_llm) == [f"Bearer {OWN_OPENAI_2}"]
     assert await routing.remove_key(GUILD_A, OPENAI) is True
     assert built.providers[-1].closed
@@ -289,8 +293,7 @@ async def test_wrong_master_key_warns_without_key_material_and_uses_the_bots_rou
     fake_llm.openai.default = Behaviour(text=scripted(reply()))
     evaluator = evaluator_on(routing, rubric)
     for _ in range(2):
-        with llm_scope(guild_id=GUILD_A):
-            ev = await evaluator.evaluate(Answer(STORY), BEHAVIORAL, Level.MID, Language.EN, [])
+        ev = await evaluator.evaluate(Answer(STORY), BEHAVIORAL, context(guild_id=GUILD_A))
         assert ev.source == "llm"
     assert auth_headers(fake_llm) == [f"Bearer {OPENAI_KEY}"] * 2
     warnings = [r for r in caplog.records if "cannot be decrypted" in r.getMessage()]
@@ -304,19 +307,15 @@ async def test_no_router_anywhere_gives_plain_offline_feedback(
     db: Database, vault: KeyVault, built: Built, rubric: Rubric
 ) -> None:
     routing = GuildRouting(SqliteGuildKeys(db), vault, built, global_router=None)
-    with llm_scope(guild_id=GUILD_B):
-        ev = await evaluator_on(routing, rubric).evaluate(
-            Answer(STORY), BEHAVIORAL, Level.MID, Language.EN, []
-        )
+    ev = await evaluator_on(routing, rubric).evaluate(
+        Answer(STORY), BEHAVIORAL, context(guild_id=GUILD_B)
+    )
     offline = rubric.evaluate(Answer(STORY), BEHAVIORAL, Level.MID, Language.EN)
     assert ev == offline
     assert ev.source == "offline"
-    assert "note" not in ev.extra and "llm_failed" not in ev.extra
+    assert ev.fallback is None
     assert (
-        await evaluator_on(routing, rubric).follow_up(
-            Answer(STORY), BEHAVIORAL, Level.MID, Language.EN
-        )
-        is None
+        await evaluator_on(routing, rubric).follow_up(Answer(STORY), BEHAVIORAL, context()) is None
     )
 
 
@@ -331,13 +330,11 @@ async def test_budget_limits_the_bots_key_but_not_a_servers_own(
     evaluator = evaluator_on(
         routing, rubric, budget=budget, now=lambda: datetime(2026, 11, 23, 22, 30, tzinfo=UTC)
     )
-    with llm_scope(guild_id=GUILD_A):
-        own = await evaluator.evaluate(Answer(STORY), BEHAVIORAL, Level.MID, Language.EN, [])
-    with llm_scope(guild_id=GUILD_B):
-        bots = await evaluator.evaluate(Answer(STORY), BEHAVIORAL, Level.MID, Language.EN, [])
+    own = await evaluator.evaluate(Answer(STORY), BEHAVIORAL, context(guild_id=GUILD_A))
+    bots = await evaluator.evaluate(Answer(STORY), BEHAVIORAL, context(guild_id=GUILD_B))
     assert own.source == "llm"
-    assert bots.source == "offline" and bots.extra["budget_exhausted"] is True
-    assert "1 h 30 min" in bots.extra["note"]
+    assert bots.source == "offline" and bots.budget_exhausted
+    assert bots.fallback is not None and "1 h 30 min" in bots.fallback.note
     assert await budget.spent(GUILD_A) == 100  # own-key tokens are not charged to the bot
     assert auth_headers(fake_llm) == [f"Bearer {OWN_OPENAI}"]
 
@@ -352,11 +349,10 @@ async def test_provider_echoing_the_key_never_reaches_logs_or_results(
     caplog.set_level(logging.DEBUG)
     fake_llm.openai.default = Behaviour(status=401, echo_key=True)
     await routing.set_key(GUILD_A, OPENAI, OWN_OPENAI)
-    with llm_scope(guild_id=GUILD_A):
-        ev = await evaluator_on(routing, rubric).evaluate(
-            Answer(STORY), BEHAVIORAL, Level.MID, Language.EN, []
-        )
-    assert ev.source == "offline" and ev.extra["llm_failed"] is True
+    ev = await evaluator_on(routing, rubric).evaluate(
+        Answer(STORY), BEHAVIORAL, context(guild_id=GUILD_A)
+    )
+    assert ev.source == "offline" and ev.model_missing
     assert fake_llm.requests_for("openai")[0].headers["authorization"] == f"Bearer {OWN_OPENAI}"
     assert_no_secret(caplog.text)
     assert_no_secret(repr(ev))

@@ -27,7 +27,7 @@ def test_there_are_prompt_files() -> None:
     assert {"evaluate", "follow_up", "question_gen"} <= ids
     langs = {p.name.split(".")[1] for p in FILES if p.parent.name == "evaluate"}
     versions = {p.name.split(".")[0] for p in FILES if p.parent.name == "evaluate"}
-    assert langs == {"en", "ko"} and versions == {"v1", "v2"}
+    assert langs == {"en", "ko"} and versions == {"v1", "v2", "v3"}
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -37,15 +37,9 @@ def test_every_file_matches_schema_and_loads(path: Path) -> None:
     t = load_template(path)
     assert t.system_static.strip()
     if t.id == "evaluate":
-        assert set(t.sections) == {
-            "dimensions",
-            "findings",
-            "praise",
-            "fix",
-            "tip",
-            "follow_up",
-            "rewrites",
-        }
+        core = {"dimensions", "findings", "praise", "fix", "tip", "follow_up", "rewrites"}
+        # From v3 the model also says whether the answer is on topic: its call.
+        assert set(t.sections) - {"on_topic"} == core
         assert "candidate_answer" in t.system_static
         assert "quote" in t.system_static
 
@@ -91,13 +85,23 @@ def test_render_rejects_missing_and_unknown_variables() -> None:
         t.render(kind="behavioral", level="mid", question="Q", answer="A", bogus="x")
 
 
-def test_split_is_deterministic_and_matches_weights() -> None:
-    reg = PromptRegistry.load()
-    first = [reg.choose("evaluate", "en", f"session-{i}").version for i in range(4000)]
-    again = [reg.choose("evaluate", "en", f"session-{i}").version for i in range(4000)]
+def test_split_is_deterministic_and_matches_weights(tmp_path: Path) -> None:
+    _write(tmp_path, "v1", 50)
+    _write(tmp_path, "v2", 50)
+    reg = PromptRegistry.load(tmp_path)
+    first = [reg.choose("demo", "en", f"session-{i}").version for i in range(4000)]
+    again = [reg.choose("demo", "en", f"session-{i}").version for i in range(4000)]
     assert first == again
     share = Counter(first)["v1"] / len(first)
     assert 0.45 < share < 0.55  # weights are 50/50
+
+
+def test_live_evaluation_prompt_is_v3_and_older_versions_are_retired() -> None:
+    reg = PromptRegistry.load()
+    chosen = {
+        reg.choose("evaluate", lang, f"s{i}").version for lang in ("en", "ko") for i in range(50)
+    }
+    assert chosen == {"v3"}
 
 
 def _write(root: Path, version: str, weight: int) -> None:

@@ -138,17 +138,27 @@ def test_coding_questions_ask_for_a_walkthrough(bank: QuestionBank) -> None:
 
 
 @pytest.mark.parametrize("language", list(Language))
-def test_every_rule_has_follow_ups(bank: QuestionBank, language: Language) -> None:
+def test_every_rule_has_follow_ups_for_every_kind(bank: QuestionBank, language: Language) -> None:
     for rule in RULE_IDS:
-        probes = bank.follow_ups(rule, language)
-        assert 2 <= len(probes) <= 3, rule
-        assert all(p.rstrip().endswith(("?", ".")) for p in probes), rule
+        for kind in Kind:
+            probes = bank.follow_ups(rule, language, kind)
+            assert 2 <= len(probes) <= 4, (rule, kind)
+            assert all(p.rstrip().endswith(("?", ".")) for p in probes), rule
     assert set(bank.rule_ids(language)) == set(RULE_IDS)
-    assert len(bank.generic_follow_ups(language)) >= 3
+    for kind in Kind:
+        assert len(bank.generic_follow_ups(language, kind)) >= 3
+
+
+def test_a_behavioral_story_is_not_probed_like_a_system(bank: QuestionBank) -> None:
+    story = bank.follow_ups("depth.shallow", Language.EN, Kind.BEHAVIORAL)
+    story += bank.generic_follow_ups(Language.EN, Kind.BEHAVIORAL)
+    assert not any("under the hood" in p or "mechanism" in p for p in story)
+    code = bank.generic_follow_ups(Language.EN, Kind.CODING)
+    assert not any("colleague" in p or "situation" in p for p in code)
 
 
 def test_korean_follow_ups_are_korean(bank: QuestionBank) -> None:
-    probes = bank.generic_follow_ups(Language.KO) + [
+    probes = [p for kind in Kind for p in bank.generic_follow_ups(Language.KO, kind)] + [
         p for rule in RULE_IDS for p in bank.follow_ups(rule, Language.KO)
     ]
     assert all(HANGUL.search(p) for p in probes)
@@ -288,7 +298,7 @@ BROKEN: dict[str, tuple[Breaker, str]] = {
         _edit(
             "followups/en.yaml",
             '    - "Did it work, and how did you know?"\n',
-            '    - "Did it work, and how did you know?"\n    - "And then?"\n',
+            '    - "Did it work, and how did you know?"\n    - "And then?"\n    - "So?"\n',
         ),
         "structure.result_missing",
     ),

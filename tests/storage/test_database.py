@@ -19,7 +19,7 @@ from bot.interview.events import FeedbackGiven
 from bot.interview.models import TurnStatus
 from storage.db import Database
 from storage.sessions import SqliteSessionStore
-from tests.interview.test_engine import ScriptedEvaluator, make_bank
+from tests.fakes.evaluator import ScriptedEvaluator, make_bank
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = ROOT / "storage" / "migrations"
@@ -88,7 +88,7 @@ KILLED_CHILD = textwrap.dedent(
     from bot.interview.models import Kind, Level
     from storage.db import Database
     from storage.sessions import SqliteSessionStore
-    from tests.interview.test_engine import ScriptedEvaluator, make_bank
+    from tests.fakes.evaluator import ScriptedEvaluator, make_bank
 
     class Hangs(ScriptedEvaluator):
         async def evaluate(self, *args, **kwargs):

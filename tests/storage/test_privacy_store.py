@@ -54,7 +54,7 @@ def evaluation(score: int) -> Evaluation:
         coaching=Coaching("Clear ownership.", "Name the result.", "Lead with the number."),
         source="offline",
         word_count=12,
-        extra={"words": [{"w": "I", "start_ms": 0, "end_ms": 100}]},
+        rubric_score=64,
     )
 
 
@@ -227,7 +227,7 @@ async def test_export_holds_the_users_data_and_nobody_elses(db: Database) -> Non
         "fix": "Name the result.",
         "tip": "Lead with the number.",
     }
-    assert turn["extra"]["words"][0]["w"] == "I"
+    assert turn["extra"]["rubric_score"] == 64
     quoted, absent = turn["findings"]
     assert quoted["evidence"] == {
         "quote": "database migration",

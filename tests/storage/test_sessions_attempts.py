@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,7 +10,19 @@ from pathlib import Path
 import pytest
 
 from bot.catalog import Kind, Language, Level
-from bot.coaching.models import Coaching, Dimension, Evaluation, Evidence, Finding, Severity
+from bot.coaching.models import (
+    Coaching,
+    Dimension,
+    Evaluation,
+    Evidence,
+    Fallback,
+    Finding,
+    ModelGap,
+    ProbeResult,
+    Provenance,
+    Rewrite,
+    Severity,
+)
 from bot.interview.models import Attempt, Session, Turn, TurnStatus
 from storage.db import Database
 from storage.sessions import SqliteSessionStore, evaluation_from_json, evaluation_to_json
@@ -46,8 +59,40 @@ def rich_evaluation() -> Evaluation:
         on_topic=False,
         source="llm",
         word_count=42,
-        extra={"provider": "openai", "rewrites": [{"style": "minimal", "text": "t"}]},
+        assessed=(Dimension.STRUCTURE, Dimension.DEPTH),
+        topic="on_topic",
+        rubric_score=55,
+        dropped_quotes=1,
+        model_follow_up="And then?",
+        rewrites=(Rewrite("minimal", "t", ("structure.result_missing",), 70),),
+        provenance=Provenance(provider="openai", model="gpt-x", input_tokens=3, output_tokens=4),
+        fallback=Fallback(ModelGap.BUDGET, "note ✓", "budget", datetime(2026, 11, 27, tzinfo=UTC)),
+        probe=ProbeResult("structure.result_missing", True, 40, Evidence("q", 0, 1)),
     )
+
+
+def test_evaluations_written_by_older_versions_still_read() -> None:
+    # Before typed fields, these lived in an "extra" bag with other names.
+    old = {
+        "score": 60,
+        "dimensions": {d.value: 60 for d in Dimension},
+        "findings": [],
+        "coaching": {"praise": "p", "fix": "f", "tip": "t"},
+        "extra": {
+            "llm_failed": True,
+            "llm_budget_exhausted": True,
+            "note": "BUDGET",
+            "budget_resets_at": "2026-11-24T00:00:00+00:00",
+            "assessed_dimensions": ["structure", "depth"],
+            "provider": "anthropic",
+            "rewrites": [{"style": "ideal", "text": "x", "estimated_score": 90}],
+        },
+    }
+    ev = evaluation_from_json(json.dumps(old))
+    assert ev.budget_exhausted and ev.fallback is not None and ev.fallback.note == "BUDGET"
+    assert ev.assessed == (Dimension.STRUCTURE, Dimension.DEPTH)
+    assert ev.provenance is not None and ev.provenance.provider == "anthropic"
+    assert ev.rewrites[0].estimated_score == 90
 
 
 def test_evaluation_json_round_trip_is_lossless() -> None:

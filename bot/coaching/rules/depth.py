@@ -117,9 +117,7 @@ class Vague(Rule):
             return []
         found = sorted(ctx.found("vague") + ctx.found("buzzwords"), key=lambda m: m.start)
         severity = Severity.MAJOR if density >= 2 * _VAGUE_DENSITY else Severity.MINOR
-        return [
-            ctx.finding(self.id, self.dimension, severity, ctx.evidence_of(found[0]))
-        ]
+        return [ctx.finding(self.id, self.dimension, severity, ctx.evidence_of(found[0]))]
 
 
 @dataclass(frozen=True)

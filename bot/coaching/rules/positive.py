@@ -121,7 +121,10 @@ RULES: tuple[Rule, ...] = (
         kinds=frozenset({Kind.BEHAVIORAL, Kind.TECHNICAL}),
     ),
     FirstMarker(
-        "positive.tradeoffs", Dimension.DEPTH, kinds=_SOLUTIONS, categories=("tradeoffs", "contrast")
+        "positive.tradeoffs",
+        Dimension.DEPTH,
+        kinds=_SOLUTIONS,
+        categories=("tradeoffs", "contrast"),
     ),
     FirstMarker(
         "positive.assumptions",
