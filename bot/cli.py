@@ -30,6 +30,7 @@ from bot.presenters import (
     dimensions_line,
     evaluation_note,
     finding_line,
+    probe_line,
     reevaluation_lines,
     rewrite_blocks,
     source_label,
@@ -67,6 +68,9 @@ def render_event(event: Event, out: TextIO) -> None:
     elif isinstance(event, LevelChanged):
         _write(out, f"\nDifficulty {event.old.value} -> {event.new.value}: {event.reason}")
     elif isinstance(event, FeedbackGiven):
+        probe = probe_line(event.evaluation, event.number or 0)
+        if probe:
+            _write(out, probe)
         _write_evaluation(event.evaluation, out)
     elif isinstance(event, RewindAsked):
         first = event.turn.evaluation

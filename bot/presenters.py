@@ -150,6 +150,44 @@ _SOURCE_LABELS: dict[str, dict[str, str]] = {
 _LEADING_LABELS = ("What worked:", "Most important fix:", "잘한 점:", "가장 중요한 개선점:")
 
 
+_PROBE_TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "answered": "Follow-up answered: that fills the gap",
+        "answered_rule": "Follow-up answered: {title} is fixed",
+        "open": "The follow-up is still open: {title} is still missing",
+        "open_model": "The follow-up is still open: that did not add what it asked for",
+        "grade_up": "question {number} grade {before} → {after}",
+        "grade_same": "question {number} grade stays {after}",
+    },
+    "ko": {
+        "answered": "후속 질문에 답했습니다: 빠진 부분을 채웠습니다",
+        "answered_rule": "후속 질문에 답했습니다: {title} 해결",
+        "open": "후속 질문이 아직 남아 있습니다: {title}",
+        "open_model": "후속 질문이 아직 남아 있습니다: 질문이 요구한 내용이 더해지지 않았습니다",
+        "grade_up": "{number}번 질문 점수 {before} → {after}",
+        "grade_same": "{number}번 질문 점수 {after} 유지",
+    },
+}
+
+
+def probe_line(evaluation: Evaluation, number: int, language: str = "en") -> str | None:
+    """Return what a reply to a follow-up did for its question, or None for other answers."""
+    result = evaluation.probe
+    if result is None:
+        return None
+    texts = _PROBE_TEXTS.get(language, _PROBE_TEXTS["en"])
+    title = rule_title(result.rule_id) if result.rule_id else ""
+    if result.answered:
+        head = texts["answered_rule"].format(title=title) if title else texts["answered"]
+        if result.evidence.quote:
+            head += f" (\u201c{shorten(result.evidence.quote, 100)}\u201d)"
+    else:
+        head = texts["open"].format(title=title) if title else texts["open_model"]
+    grade = "grade_up" if evaluation.score > result.before else "grade_same"
+    tail = texts[grade].format(number=number, before=result.before, after=evaluation.score)
+    return f"{head} · {tail}"
+
+
 def feedback_labels(language: str = "en") -> dict[str, str]:
     """Return the feedback headings for a language (English when it has none)."""
     return FEEDBACK_LABELS.get(language, FEEDBACK_LABELS["en"])

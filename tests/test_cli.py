@@ -109,6 +109,62 @@ def test_evaluate_prints_json_with_evidence(tmp_path: Path) -> None:
     assert any(f["rule_id"] == "structure.result_missing" for f in data["findings"])
 
 
+def test_evaluate_jsonl_grades_every_line_and_survives_bad_ones(tmp_path: Path) -> None:
+    good = {
+        "id": "a1",
+        "question": "Tell me about a project you are proud of.",
+        "kind": "behavioral",
+        "level": "mid",
+        "answer": STRONG,
+    }
+    korean = {
+        "id": 7,
+        "question": "프로세스와 스레드의 차이를 설명해 주세요.",
+        "kind": "technical",
+        "level": "junior",
+        "language": "ko",
+        "answer": "프로세스는 독립된 메모리를 갖고 스레드는 힙을 공유합니다.",
+    }
+    lines = [
+        json.dumps(good),
+        "{not json",
+        json.dumps({"id": "bad-kind", **{k: v for k, v in good.items() if k != "id"}, "kind": "x"}),
+        json.dumps(korean, ensure_ascii=False),
+        json.dumps(
+            {"id": "huge", **{k: v for k, v in good.items() if k != "id"}, "answer": "a" * 30_000}
+        ),
+    ]
+    result = run_cli("evaluate", "--jsonl", stdin="\n".join(lines) + "\n", tmp_path=tmp_path)
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+
+    assert result.returncode == 1  # some lines were malformed; the rest were graded
+    assert [o.get("id") for o in out] == ["a1", None, "bad-kind", 7, "huge"]
+    first, broken, wrong_kind, ko, huge = out
+    assert set(first) >= {"id", "score", "dimensions", "findings", "on_topic"}
+    assert first["score"] >= 60 and first["on_topic"]
+    assert "error" in broken and broken["line"] == 2
+    assert "kind" in wrong_kind["error"]
+    assert ko["score"] > 0 and "error" not in ko
+    assert "25,000" in huge["error"]
+
+
+def test_evaluate_jsonl_grades_a_hundred_answers(tmp_path: Path) -> None:
+    item = {"question": "Tell me about a project you led.", "kind": "behavioral", "answer": STRONG}
+    lines = "".join(json.dumps({"id": i, **item}) + "\n" for i in range(100))
+    result = run_cli("evaluate", "--jsonl", stdin=lines, tmp_path=tmp_path)
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+
+    assert result.returncode == 0, result.stderr
+    assert [o["id"] for o in out] == list(range(100))
+    assert len({o["score"] for o in out}) == 1  # same answer, same grade
+
+
+def test_evaluate_without_question_or_jsonl_says_what_it_needs(tmp_path: Path) -> None:
+    result = run_cli("evaluate", stdin="an answer", tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert "--question" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_run_without_token_explains_what_to_do(tmp_path: Path) -> None:
     result = run_cli("run", stdin="", tmp_path=tmp_path)
     assert result.returncode == 2

@@ -39,6 +39,7 @@ JOKE_MAX_WORDS: Final = 45
 # answer is left to the too-short rule instead of being called off topic.
 DIFFERENT_SUBJECT_MIN_WORDS: Final = 12
 UNRELATED_MIN_WORDS: Final = 15
+WORD_LIST_MIN_WORDS: Final = 8
 # Words of the question an on-topic answer may echo; these say nothing about its subject.
 _GENERIC_STEMS: Final = frozenset(
     {
@@ -335,8 +336,11 @@ def judge(
         return TopicJudgement(kind, tuple(sorted(raised)), engaged, span, injection, terms)
 
     endings = () if answer_lexicon.stemmed else KOREAN_ENDINGS
+    noise = is_noise(answer_text, answer_tokens, function_words, endings)
+    # A run of words with no grammar at all is a list, not an answer, even if the words are
+    # on topic ("synergy, ownership, impact ..."); short ones ("O(n) time") get the doubt.
     if echoes_question(answer_tokens, q_tokens) or (
-        is_noise(answer_text, answer_tokens, function_words, endings) and not engaged
+        noise and (not engaged or len(answer_tokens) >= WORD_LIST_MIN_WORDS)
     ):
         return verdict(Verdict.NOISE)
     words = len(answer_tokens)

@@ -518,7 +518,9 @@ class InterviewEngine:
         turn.evaluation = evaluation
         turn.status = TurnStatus.EVALUATED
         await self._store.save_turn(session.id, turn)
-        events: list[Event] = [FeedbackGiven(turn, evaluation)]
+        events: list[Event] = [
+            FeedbackGiven(turn, evaluation, number=session.question_number(turn))
+        ]
         same_question = session.question_turns(turn)
         question = self.question_for(turn)
         follow_up = pick_follow_up(

@@ -32,11 +32,13 @@ class FollowUpAsked:
 
 @dataclass(frozen=True, slots=True)
 class FeedbackGiven:
-    """The evaluation of the answer just given."""
+    """The evaluation of the answer just given (for a follow-up reply: its question's grade)."""
 
     turn: Turn
     evaluation: Evaluation
     note: str | None = None
+    # The number of the main question the answer belongs to.
+    number: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

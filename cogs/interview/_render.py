@@ -29,6 +29,7 @@ from bot.presenters import (
     evaluation_note,
     feedback_labels,
     finding_line,
+    probe_line,
     reevaluation_lines,
     rewrite_blocks,
     rewrites_summary,
@@ -107,11 +108,23 @@ def _colour(score: int) -> discord.Colour:
     return GOOD if score >= 75 else MIXED if score >= 50 else WEAK
 
 
-def feedback_text(evaluation: Evaluation, language: str = "en", *, note: str | None = None) -> str:
-    """Return the feedback for one answer as Markdown: score, praise, fix, tip, evidence."""
+def feedback_text(
+    evaluation: Evaluation,
+    language: str = "en",
+    *,
+    note: str | None = None,
+    number: int | None = None,
+) -> str:
+    """Return the feedback for one answer as Markdown: score, praise, fix, tip, evidence.
+
+    For a reply to a follow-up, ``number`` is its question's number, and the first line says
+    whether the reply filled the gap and what that did to the question's grade.
+    """
     label = feedback_labels(language)
     coaching = evaluation.coaching
-    parts = [
+    probe = probe_line(evaluation, number or 0, language) if number is not None else None
+    parts = [f"**{probe}**"] if probe else []
+    parts += [
         f"**{label['score']} {evaluation.score}/100** · {dimensions_line(evaluation)} · "
         f"_{source_label(evaluation, language)}_",
         f"**{label['praise']}:** {without_heading(coaching.praise)}",
@@ -150,10 +163,8 @@ def render(events: list[Event], language: str = "en") -> list[Outgoing]:
             embed.set_footer(text="reply in this thread")
             out.append(Outgoing(embed=embed, controls=True, speak=event.turn.prompt))
         elif isinstance(event, FeedbackGiven):
-            out.extend(
-                Outgoing(content=c, feedback=True)
-                for c in split_message(feedback_text(event.evaluation, language))
-            )
+            text = feedback_text(event.evaluation, language, number=event.number)
+            out.extend(Outgoing(content=c, feedback=True) for c in split_message(text))
             if event.turn.id is not None:
                 out.extend(_rewrites_offer(event.evaluation, event.turn.id, 1))
         elif isinstance(event, RewindAsked):

@@ -290,3 +290,32 @@ def test_praise_never_contradicts_a_finding(grade: Grade, name: str, level: Leve
         assert "real detail" not in praise
     if "seniority.no_stakeholders" in problems:
         assert "people around the work" not in praise
+
+
+CODE = '''def two_sum(nums, target):
+    seen = {}
+    for i, n in enumerate(nums):
+        if target - n in seen:
+            return [seen[target - n], i]
+        seen[n] = i
+'''
+BUZZWORDS = (
+    "Synergy, leverage, stakeholder alignment, ownership, agile, impact, cross-functional, "
+    "best practices, results driven, team player."
+)
+
+
+@pytest.mark.parametrize("level", list(Level))
+def test_bad_input_gets_a_low_score_and_findings_that_say_why(grade: Grade, level: Level) -> None:
+    code_for_story = grade(CODE, "behavioral", level)
+    code_for_coding = grade(CODE, "coding", level)
+    buzz = grade(BUZZWORDS, "behavioral", level)
+
+    assert code_for_story.score <= 20 and not code_for_story.on_topic
+    # Bare code for a coding question is on topic but says nothing aloud: no walk-through.
+    assert code_for_coding.score <= (60 if level is Level.JUNIOR else 45)
+    assert {"depth.umpire_gaps", "depth.no_complexity"} <= {
+        f.rule_id for f in code_for_coding.problems
+    }
+    assert buzz.score <= 25
+    assert buzz.problems and all(f.message for f in buzz.problems)

@@ -114,6 +114,20 @@ async def test_answer_in_thread_gets_feedback_then_follow_up(env: Env) -> None:
     assert last["embeds"][0]["description"] == "What was the result?"
 
 
+async def test_a_reply_to_a_follow_up_says_what_it_did_for_the_question(env: Env) -> None:
+    await start(env)
+    thread_id = env.thread_id()
+    await env.h.message("vague answer about a project", channel_id=thread_id)
+    await env.h.message("great: we cut the failures in half", channel_id=thread_id)
+    texts = [m.get("content") or "" for m in env.bot_messages(thread_id)]
+    reply = next(t for t in texts if "Follow-up answered" in t)
+
+    assert reply.startswith("**Follow-up answered: Result missing is fixed")
+    assert "question 1 grade 40 → 92" in reply
+    # The grader saw the first answer and the reply together.
+    assert env.evaluator.calls[-1].startswith("vague answer about a project\n\ngreat")
+
+
 async def test_other_users_are_not_graded_and_told_once(env: Env) -> None:
     await start(env)
     thread_id = env.thread_id()

@@ -283,7 +283,7 @@ async def test_answers_graded_offline_for_budget_are_regraded_after_the_reset(
                 assert "Coached by OpenAI" in first[0]
                 # That call spent more than the whole allowance: the next answer is offline.
                 await env.h.message("second " + ANSWER, channel_id=thread)
-                later = [t for t in texts(env, thread) if t.startswith("**Score")]
+                later = [t for t in texts(env, thread) if "**Score" in t]
                 assert "today's AI budget is used up" in later[-1]
                 await env.h.slash("interview", "reevaluate")
                 assert "used today's AI coaching budget" in ephemeral(env)[-1]
