@@ -7,10 +7,11 @@ the strong answer of a pair scores strictly higher (ties count as wrong), overal
 hard pairs (strong answer not twice as long), next to the length-only baseline; the median
 scores of strong and weak answers; off-topic false alarms on strong answers and on on-topic
 answers in their own words, and recall on the off-topic set; the same ranking per kind and
-language; the rank correlation with published ratings. If the held-out set
-(tests/data/calibration_holdout, collected after the grader was frozen) exists, its figures
-are printed separately. Unless --no-speech, the filler detection figures on spoken sentences
-(espeak-ng through faster-whisper tiny.en) from bench/fillers.py. Prints figures, exits 0.
+language; the rank correlation with published ratings. Held-out sets (every folder
+tests/data/calibration_<name>, collected by someone who never saw the grader and not tuned
+on) are graded at mid level and printed separately. Unless --no-speech, the filler
+detection figures on spoken sentences (espeak-ng through faster-whisper tiny.en) from
+bench/fillers.py. Prints figures, exits 0.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from bot.coaching.rubric import Rubric  # noqa: E402
 log = logging.getLogger(__name__)
 
 DATA = ROOT / "tests" / "data" / "calibration"
-HOLDOUT = ROOT / "tests" / "data" / "calibration_holdout"
+HELD_OUT = ROOT / "tests" / "data"
 
 
 def grader(rubric: Rubric):  # type: ignore[no-untyped-def]
@@ -113,13 +114,16 @@ def main(argv: list[str] | None = None) -> int:
     if mid.wrong_pairs:
         lines.append("    mid, pairs ranked wrong: " + ", ".join(mid.wrong_pairs))
 
-    if HOLDOUT.is_dir() and any(HOLDOUT.glob("*.jsonl")):
-        held = CalibrationSet.load(HOLDOUT)
-        held_report = measure(held, grade, Level.MID)
-        result["holdout"] = held_report.as_dict()
-        lines += _report_lines("held-out", held_report)
+    result["held_out"] = {}
+    for folder in sorted(HELD_OUT.glob("calibration_*")):
+        if not folder.is_dir() or not any(folder.glob("*.jsonl")):
+            continue
+        name = folder.name.removeprefix("calibration_")
+        held_report = measure(CalibrationSet.load(folder), grade, Level.MID)
+        result["held_out"][name] = held_report.as_dict()
+        lines += _report_lines(f"held-out {name}", held_report)
         if held_report.wrong_pairs:
-            lines.append("    held-out, pairs ranked wrong: " + ", ".join(held_report.wrong_pairs))
+            lines.append(f"    {name}, pairs ranked wrong: " + ", ".join(held_report.wrong_pairs))
 
     if not args.no_speech:
         try:

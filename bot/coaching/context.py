@@ -26,7 +26,7 @@ from bot.coaching.text import (
     widen_number,
 )
 from bot.coaching.timing import WordAligner
-from bot.coaching.topics import TopicJudgement, Verdict
+from bot.coaching.topics import Form, TopicJudgement, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +130,11 @@ class Context:
             self.topic_matches,
             self.korean,
         )
+
+    @property
+    def form(self) -> Form:
+        """Return what a behavioral question asks for: the candidate, a story, an approach."""
+        return self.topic.form
 
     @property
     def kind(self) -> Kind:

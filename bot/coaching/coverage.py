@@ -15,6 +15,7 @@ from typing import Final
 from bot.catalog import Kind, Language
 from bot.coaching.models import Dimension
 from bot.coaching.signals import Signals, saturate
+from bot.coaching.topics import Form
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ class Facts:
     umpire_steps: int = 0
     complexity: bool = False
     early_requirements: bool = False
+    form: Form = Form.STORY
 
     @property
     def substance_half(self) -> float:
@@ -217,6 +219,16 @@ def approach(f: Facts) -> float:
     return saturate(_s(f).topic_terms + _s(f).count("reasoning"), 4)
 
 
+def illustrated(f: Facts) -> float:
+    """Return whether an approach is backed by a real example or a named case."""
+    return max(episode(f), examples(f))
+
+
+def professional(f: Facts) -> float:
+    """Return how much of a self-presentation stays on work rather than private life."""
+    return 1.0 - saturate(_s(f).count("personal"), 1.5)
+
+
 def receptive(f: Facts) -> float:
     """Return openness to the interviewer's hints."""
     return saturate(_s(f).count("receptive") + _s(f).count("clarify"), 1)
@@ -329,11 +341,35 @@ TABLES: Final[Mapping[Kind, Mapping[Dimension, Table]]] = {
 CONTENT_SHARE: Final = 0.5
 
 
+# A behavioral question that asks for the candidate or for an approach is not a story:
+# its structure is shown by focus and order, and an example backs it up.
+FORM_STRUCTURE: Final[Mapping[Form, Table]] = {
+    Form.SELF: (
+        ("professional", 0.4, professional),
+        ("specifics", 0.3, specifics),
+        ("organisation", 0.3, organisation),
+    ),
+    Form.APPROACH: (
+        ("example", 0.4, illustrated),
+        ("reasoning", 0.3, reasoning),
+        ("organisation", 0.3, organisation),
+    ),
+}
+
+
+def tables(kind: Kind, form: Form = Form.STORY) -> Mapping[Dimension, Table]:
+    """Return the evidence tables for an answer of ``kind`` to a question of ``form``."""
+    chosen = TABLES[kind]
+    if kind is Kind.BEHAVIORAL and form in FORM_STRUCTURE:
+        return {**chosen, Dimension.STRUCTURE: FORM_STRUCTURE[form]}
+    return chosen
+
+
 def coverage(kind: Kind, facts: Facts) -> dict[Dimension, float]:
     """Return each dimension's coverage (0..1) for an answer of ``kind``."""
     content = substance(facts)
     result: dict[Dimension, float] = {}
-    for dimension, table in TABLES[kind].items():
+    for dimension, table in tables(kind, facts.form).items():
         total = sum(weight for _, weight, _ in table)
         own = sum(weight * fn(facts) for _, weight, fn in table) / total
         result[dimension] = (1 - CONTENT_SHARE) * own + CONTENT_SHARE * content
@@ -344,5 +380,5 @@ def explain(kind: Kind, facts: Facts) -> dict[str, dict[str, float]]:
     """Return every piece of evidence per dimension, for debugging and the benchmark."""
     return {
         dimension.value: {name: round(fn(facts), 3) for name, _, fn in table}
-        for dimension, table in TABLES[kind].items()
+        for dimension, table in tables(kind, facts.form).items()
     }

@@ -53,6 +53,7 @@ CONTRADICTED_BY: Final[Mapping[str, frozenset[str]]] = {
             "structure.action_missing",
             "structure.result_missing",
             "structure.no_example",
+            "structure.too_personal",
         }
     ),
 }

@@ -61,6 +61,7 @@ MARKERS: Final = (
     "components",
     "data_model",
     "failure_modes",
+    "personal",
     "negation",
 )
 

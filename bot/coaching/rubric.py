@@ -135,6 +135,7 @@ def _facts(ctx: Context, language: Language) -> Facts:
         umpire_steps=6 - len(umpire_missing(ctx)),
         complexity=bool(ctx.complexity),
         early_requirements=early_requirements,
+        form=ctx.form,
     )
 
 
@@ -191,6 +192,7 @@ class Rubric:
         question_topics = self._topics.get(language)
         answer_topics = self._topics.get(answer_language)
         if question_topics is None or answer_topics is None:
+            # No subject data for this language: give the benefit of the doubt.
             return TopicJudgement(Verdict.ON_TOPIC, (), ())
         return judge(
             question.text,

@@ -8,9 +8,11 @@ The rule, in order (the README's "How an answer is graded" says the same):
    evidence counts with diminishing returns, and repeated sentences count once.
 2. The level sets how much coverage a full mark needs: ``score = 100 * coverage ** exponent``,
    with a smaller exponent for junior (kinder) and a larger one for senior (stricter).
-3. Problems that are more than a missing piece (blaming others, dense hedging, rambling,
-   "we" without "I" ...) subtract points from their dimension, more at senior than junior.
-4. An answer shorter than the level's minimum has every dimension scaled down by its length.
+3. An answer shorter than the level's minimum has every dimension scaled down by its length.
+4. Problems that are more than a missing piece (dense hedging, rambling, "we" without "I" ...)
+   subtract points from their dimension, more at senior than junior, however short the
+   answer. Red flags (blaming others, dismissing a concern) colour the whole answer: their
+   points come off every dimension.
    An off-topic answer, an answer with no interview content and an attempt to instruct the
    grader have every dimension capped.
 5. The overall score is the weighted mean of the assessed dimensions, with weights by kind.
@@ -89,8 +91,13 @@ ACTIVE_PROBLEMS: Final = frozenset(
         "depth.vague",
         "depth.shortcuts",
         "structure.no_example",
+        "structure.too_personal",
     }
 )
+
+
+# What an interviewer holds against the whole answer, not one part of it.
+RED_FLAGS: Final = frozenset({"communication.blame", "communication.dismissive"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +136,9 @@ def penalties(findings: Iterable[Finding], level: Level) -> dict[Dimension, floa
         if points > worst.get(f.rule_id, (f.dimension, -1.0))[1]:
             worst[f.rule_id] = (f.dimension, points)
     lost: dict[Dimension, float] = dict.fromkeys(Dimension, 0.0)
-    for dimension, points in worst.values():
-        lost[dimension] += points
+    for rule_id, (dimension, points) in worst.items():
+        for hit in Dimension if rule_id in RED_FLAGS else (dimension,):
+            lost[hit] += points
     return lost
 
 
@@ -155,7 +163,7 @@ def score(
     dims: dict[Dimension, int] = {}
     for dimension in Dimension:
         value = 100.0 * max(0.0, min(1.0, coverage.get(dimension, 0.0))) ** exponent
-        value = (value - lost[dimension]) * caps.length_factor
+        value = value * caps.length_factor - lost[dimension]
         if caps.no_content:
             value = min(value, NO_CONTENT_CAP)
         elif caps.off_topic:

@@ -38,6 +38,12 @@ JOKE_MAX_WORDS: Final = 45
 # Below these lengths a missing subject says more about brevity than about topic: the
 # answer is left to the too-short rule instead of being called off topic.
 DIFFERENT_SUBJECT_MIN_WORDS: Final = 12
+# "A different subject" needs that subject in the answer, raised again and again: one
+# passing word ("push", "customers") is how people describe the asked-for thing too.
+OTHER_SUBJECT_MIN_MATCHES: Final = 3
+# Distinct work words that make an answer about work beyond doubt; fewer can be chance
+# ("the team", "my manager" in a story about football).
+SOLID_WORK_WORDS: Final = 3
 UNRELATED_MIN_WORDS: Final = 15
 WORD_LIST_MIN_WORDS: Final = 8
 # Words of the question an on-topic answer may echo; these say nothing about its subject.
@@ -74,6 +80,14 @@ class Tier(enum.StrEnum):
     OPEN = "open"  # any story from work answers it: an achievement, a strength, yourself
 
 
+class Form(enum.StrEnum):
+    """What a behavioral question asks the candidate for."""
+
+    SELF = "self"  # the candidate: yourself, a strength, motivation
+    STORY = "story"  # one past episode: "Tell me about a time ..."
+    APPROACH = "approach"  # how they work: "How do you prioritise?"
+
+
 class Verdict(enum.StrEnum):
     """Why an answer is (or is not) about the question."""
 
@@ -108,6 +122,8 @@ class TopicJudgement:
     injection: tuple[int, int] | None = None
     # Where each technical topic shows in the answer (domain vocabulary).
     terms: Mapping[str, Sequence[Match]] = field(default_factory=dict)
+    # What a behavioral question asks for; a story when nothing says otherwise.
+    form: Form = Form.STORY
 
     @property
     def on_topic(self) -> bool:
@@ -124,6 +140,7 @@ class TopicLexicon:
         matching: MatchMode,
         topics: Sequence[Topic],
         markers: Mapping[str, Sequence[str]],
+        forms: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.language = language
         self.matching = matching
@@ -135,6 +152,7 @@ class TopicLexicon:
             {t.id: (*t.question, *t.answer) for t in topics}, matching, stem
         )
         self._markers = PhraseMatcher(markers, matching, stem)
+        self._forms = PhraseMatcher(forms or {}, matching, stem)
 
     @classmethod
     def load(cls, path: Path) -> TopicLexicon:
@@ -168,7 +186,14 @@ class TopicLexicon:
         markers = {
             name: _strings(raw.get(name, []), name) for name in MARKER_LISTS if raw.get(name)
         }
-        return cls(Language(raw["language"]), MatchMode(raw["matching"]), topics, markers)
+        forms = _mapping(raw.get("forms", {}), "forms")
+        unknown = set(forms) - {Form.SELF.value, Form.STORY.value}
+        if unknown:
+            raise TopicError(f"forms: unknown form(s) {sorted(unknown)}")
+        form_phrases = {str(k): _strings(v, f"forms.{k}") for k, v in forms.items()}
+        return cls(
+            Language(raw["language"]), MatchMode(raw["matching"]), topics, markers, form_phrases
+        )
 
     def tokens(self, text: str) -> list[Token]:
         """Tokenise text the way this lexicon matches it."""
@@ -181,6 +206,15 @@ class TopicLexicon:
     def engaged(self, tokens: Sequence[Token]) -> dict[str, list[Match]]:
         """Return the topics an answer engages, with where."""
         return self._answer.scan(tokens)
+
+    def form(self, tokens: Sequence[Token]) -> Form:
+        """Return what the question asks for; "about yourself" wins over "a time when"."""
+        found = self._forms.scan(tokens)
+        if Form.SELF.value in found:
+            return Form.SELF
+        if Form.STORY.value in found:
+            return Form.STORY
+        return Form.APPROACH
 
     def markers(self, tokens: Sequence[Token]) -> dict[str, list[Match]]:
         """Return the whole-answer markers (non-answer, joke, injection, work words)."""
@@ -332,8 +366,10 @@ def judge(
         if t in answer_lexicon.topics and answer_lexicon.topics[t].technical
     }
 
+    form = question_lexicon.form(q_tokens)
+
     def verdict(kind: Verdict, span: tuple[int, int] | None = None) -> TopicJudgement:
-        return TopicJudgement(kind, tuple(sorted(raised)), engaged, span, injection, terms)
+        return TopicJudgement(kind, tuple(sorted(raised)), engaged, span, injection, terms, form)
 
     endings = () if answer_lexicon.stemmed else KOREAN_ENDINGS
     noise = is_noise(answer_text, answer_tokens, function_words, endings)
@@ -347,6 +383,7 @@ def judge(
     concept = bool(relevant & set(engaged_matches))
     same_language = question_lexicon.language is answer_lexicon.language
     lexical = False
+    shared = 0
     if same_language:
         wanted = distinctive_stems([*q_tokens, *k_tokens], stopwords, suffixes)
         shared = shared_stems(wanted, answer_tokens, question_lexicon.stemmed)
@@ -363,7 +400,8 @@ def judge(
     technical_words = {
         answer_text[m.start : m.end].casefold() for found in terms.values() for m in found
     }
-    working = bool(markers.get("work")) or len(technical_words) >= 2
+    work_words = {answer_text[m.start : m.end].casefold() for m in markers.get("work", ())}
+    working = bool(work_words) or len(technical_words) >= 2
     joke = markers.get("joke")
     if joke and words <= JOKE_MAX_WORDS and (decisive or not concept):
         # An answer with nothing about work is "unrelated", whatever makes it funny.
@@ -372,15 +410,34 @@ def judge(
         return verdict(Verdict.UNRELATED)
     if concept or lexical:
         return verdict(Verdict.ON_TOPIC)
+    specific = any(question_lexicon.topics[t].tier is not Tier.OPEN for t in relevant)
+    other = same_language and _engages_other_subject(engaged_matches, relevant, answer_lexicon)
+    if specific and other and words >= DIFFERENT_SUBJECT_MIN_WORDS:
+        return verdict(Verdict.DIFFERENT_SUBJECT)
+    # A recognised subject, never touched, and little about work: everyday small talk
+    # catches a few work-like words ("team", "learned") by chance.
+    touches = shared > 0 or not same_language
+    if specific and not touches and len(work_words) < SOLID_WORK_WORDS:
+        working = False
     if not working:
         if words >= UNRELATED_MIN_WORDS:
             return verdict(Verdict.UNRELATED)
         return verdict(Verdict.ON_TOPIC)
-    specific = any(question_lexicon.topics[t].tier is not Tier.OPEN for t in relevant)
-    if specific and words >= DIFFERENT_SUBJECT_MIN_WORDS:
-        return verdict(Verdict.DIFFERENT_SUBJECT)
     # Unknown or open subject (an achievement, yourself): any story from work answers it.
     return verdict(Verdict.ON_TOPIC)
+
+
+def _engages_other_subject(
+    engaged: Mapping[str, Sequence[Match]], relevant: set[str], lexicon: TopicLexicon
+) -> bool:
+    """Tell whether the answer dwells on a recognised subject other than the asked one."""
+    return any(
+        len(found) >= OTHER_SUBJECT_MIN_MATCHES
+        for topic, found in engaged.items()
+        if topic not in relevant
+        and topic in lexicon.topics
+        and lexicon.topics[topic].tier in (Tier.SPECIFIC, Tier.STRONG)
+    )
 
 
 def _first_span(matches: Sequence[Match] | None) -> tuple[int, int] | None:

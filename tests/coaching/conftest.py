@@ -60,6 +60,12 @@ QUESTIONS: dict[str, Question] = {
         "add up to the target.",
         ("array", "integers", "target", "indices", "sum", "hash"),
     ),
+    "about_yourself": _question(
+        "beh-about-yourself",
+        Kind.BEHAVIORAL,
+        "Tell me about yourself.",
+        ("experience", "role", "background"),
+    ),
     "ko_behavioral": _question(
         "beh-ko-conflict",
         Kind.BEHAVIORAL,
@@ -190,6 +196,13 @@ ANSWERS: dict[str, str] = {
         "snapshot, and since then none of mine has caused downtime."
     ),
     # Habits and opinions instead of one time it happened.
+    # A "tell me about yourself" spent on private life: where they grew up, family, hobbies.
+    "life_story": (
+        "I was born in Leeds and grew up there with my parents and two sisters. I went to "
+        "the local high school, where I liked maths. These days I am married with two kids, "
+        "and in my free time I love hiking and cooking. I also did a computer science degree "
+        "and I have been working as a developer for a few years."
+    ),
     "habits": (
         "I always try to communicate openly with my teammates. I believe that most "
         "disagreements come from misunderstandings, so I usually listen first and then share "

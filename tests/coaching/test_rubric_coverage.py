@@ -49,6 +49,7 @@ CASES: dict[str, tuple[str, str, Level]] = {
     "positive.clarifying": ("coding_good", "coding", Level.MID),
     "positive.example": ("tech_example", "technical", Level.MID),
     "structure.no_example": ("habits", "behavioral", Level.MID),
+    "structure.too_personal": ("life_story", "about_yourself", Level.MID),
     "depth.no_reasoning": ("middling", "behavioral", Level.MID),
     "depth.vague": ("buzzwords", "behavioral", Level.MID),
     "depth.shortcuts": ("rushed", "technical", Level.MID),

@@ -15,6 +15,7 @@ from bot.coaching.context import Context
 from bot.coaching.matcher import Match
 from bot.coaching.models import Dimension, Finding, Severity
 from bot.coaching.rules.base import Rule
+from bot.coaching.topics import Form
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,20 @@ _CLOSING_SENTENCES = 2
 _STORY_SENTENCES = 3
 _SCENE_VERBS = frozenset({"was", "were", "had", "있었", "있었습니다", "있었는데"})
 _RESULT_START = 0.4
+# Private details in a self-presentation: two make a pattern, three crowd out the work.
+_PERSONAL_MIN = 2
+_PERSONAL_MAJOR = 3
+# Past-tense verbs that show an approach answer tells a story to back itself up.
+_APPROACH_STORY_PAST = 4
+
+
+def story_asked(ctx: Context) -> bool:
+    """Tell whether the question asks for one past episode, or the answer chose to tell one."""
+    if ctx.form is Form.STORY:
+        return True
+    # "I start by ..." describes a habit; a story told to back an approach is in the past.
+    signals = ctx.signals
+    return ctx.form is Form.APPROACH and signals.past >= _APPROACH_STORY_PAST
 
 
 def result_matches(ctx: Context, categories: tuple[str, ...] = RESULT_CATEGORIES) -> list[Match]:
@@ -107,6 +122,8 @@ class PartMissing(Rule):
 
     def check(self, ctx: Context) -> list[Finding]:
         """Return one absent-evidence finding when the part is missing."""
+        if not story_asked(ctx):
+            return []
         present = {
             "structure.situation_missing": has_situation,
             "structure.task_missing": has_task,
@@ -122,7 +139,8 @@ class NoExample(Rule):
 
     def check(self, ctx: Context) -> list[Finding]:
         """Quote the denial or the habit when no past episode is told."""
-        if tells_an_episode(ctx):
+        # "How do you prioritise?" is answered by an approach; only a story question needs one.
+        if ctx.form is not Form.STORY or tells_an_episode(ctx):
             return []
         for category in ("denial", "generic"):
             found = ctx.found(category)
@@ -141,6 +159,8 @@ class ResultVague(Rule):
 
     def check(self, ctx: Context) -> list[Finding]:
         """Quote the first vague result phrase when no number backs the result."""
+        if not story_asked(ctx):
+            return []
         vague = result_matches(ctx, ("vague_result",))
         if not vague or result_numbers(ctx):
             return []
@@ -153,12 +173,30 @@ class NoMetrics(Rule):
 
     def check(self, ctx: Context) -> list[Finding]:
         """Fire when results exist and none of them is measured."""
-        if not has_result(ctx) or result_numbers(ctx):
+        if not story_asked(ctx) or not has_result(ctx) or result_numbers(ctx):
             return []
         return [self.absent(ctx, Severity.MINOR)]
 
 
+@dataclass(frozen=True)
+class TooPersonal(Rule):
+    """A self-presentation spent on private life instead of professional fit."""
+
+    def check(self, ctx: Context) -> list[Finding]:
+        """Quote the first private detail when several crowd a "tell me about yourself"."""
+        if ctx.form is not Form.SELF:
+            return []
+        found = ctx.found("personal")
+        distinct = {ctx.text[m.start : m.end].casefold() for m in found}
+        if len(distinct) < _PERSONAL_MIN:
+            return []
+        severity = Severity.MAJOR if len(distinct) >= _PERSONAL_MAJOR else Severity.MINOR
+        first = min(found, key=lambda m: m.start)
+        return [ctx.finding(self.id, self.dimension, severity, ctx.evidence_of(first))]
+
+
 RULES: tuple[Rule, ...] = (
+    TooPersonal("structure.too_personal", Dimension.STRUCTURE, kinds=BEHAVIORAL),
     NoExample("structure.no_example", Dimension.STRUCTURE, kinds=BEHAVIORAL),
     PartMissing(
         "structure.situation_missing",
