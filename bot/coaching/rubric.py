@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.catalog import Kind, Language, Level, Question
 from bot.coaching.answer import Answer
-from bot.coaching.context import CompiledLexicon, Context
+from bot.coaching.context import CompiledLexicon, Context, render
 from bot.coaching.coverage import Facts, coverage
 from bot.coaching.delivery import analyze_delivery
 from bot.coaching.feedback import compose, compose_empty
@@ -37,6 +37,7 @@ _PRIORITY = {rule_id: i for i, rule_id in enumerate(RULE_IDS)}
 _OFF_TOPIC = "communication.off_topic"
 _SHALLOW = "depth.shallow"
 _LANGUAGE_MISMATCH = "communication.language_mismatch"
+_FILLER_SPIKE = "delivery.filler_spike"
 _NO_CONTENT = frozenset({Verdict.NON_ANSWER, Verdict.NOISE})
 # Requirements clarified within the first third of a design answer come "first".
 _EARLY_SHARE = 3
@@ -62,7 +63,7 @@ FILLER_SPIKE_PER_100 = 6.0
 FILLER_SPIKE_MIN = 3
 
 
-def delivery_findings(answer: Answer) -> list[Finding]:
+def delivery_findings(answer: Answer, lexicon: Lexicon) -> list[Finding]:
     """Return an informational filler-spike finding for a spoken answer, if warranted."""
     if not answer.spoken or not answer.words:
         return []
@@ -85,14 +86,18 @@ def delivery_findings(answer: Answer) -> list[Finding]:
         if start >= 0
         else Evidence.missing()
     )
-    counts = ", ".join(f"{text} x{n}" for text, n in report.filler_counts.items())
+    text = lexicon.rules[_FILLER_SPIKE]
+    params = {
+        "count": len(report.fillers),
+        "counts": ", ".join(f"{word} x{n}" for word, n in report.filler_counts.items()),
+    }
     return [
         Finding(
-            rule_id="delivery.filler_spike",
+            rule_id=_FILLER_SPIKE,
             dimension=Dimension.COMMUNICATION,
             severity=Severity.INFO,
-            message=f"{len(report.fillers)} filler words ({counts}); this never lowers your score.",
-            fix="Pause silently instead of filling the gap.",
+            message=render(text.message, **params),
+            fix=render(text.fix, **params),
             evidence=evidence,
         )
     ]
@@ -258,7 +263,7 @@ class Rubric:
         assessed = assessed_dimensions(level)
         coaching = compose(session.lexicon, findings, problems, result.dimensions, assessed)
         # Added after scoring on purpose: delivery is coached but never costs content points.
-        findings += delivery_findings(answer)
+        findings += delivery_findings(answer, session.lexicon)
         log.debug(
             "rubric %s/%s/%s: score %d, %d findings, topic %s",
             question.kind,

@@ -27,7 +27,7 @@ PROBLEM_RULE_IDS: tuple[str, ...] = tuple(
     rule.id for rule in ALL_RULES if rule not in positive.RULES
 )
 # Notes the rubric adds itself (not rules): they cost nothing and need text like a rule.
-NOTE_IDS: tuple[str, ...] = ("communication.language_mismatch",)
+NOTE_IDS: tuple[str, ...] = ("communication.language_mismatch", "delivery.filler_spike")
 # Every id a lexicon must have text for.
 TEXT_IDS: tuple[str, ...] = (*RULE_IDS, *NOTE_IDS)
 
