@@ -1,16 +1,19 @@
 """Measure filler counting on the labelled set through the real speech path.
 
-Run from the repository root: `python bench/fillers.py [SET.jsonl] [--show-holdout]`. Each
-English sentence of the set is spoken by espeak-ng, transcribed by WhisperSTT("tiny.en") and
-analysed by `analyze_delivery`, as a voice answer is in the bot; the fillers it reports are
-aligned to the labelled words of the sentence and counted as true positives, false positives
-and false negatives. Text-only rows (Korean: there is no offline Korean speech model) and the
-typed path (`filler_spans` on every sentence's text) are scored apart, on the text alone.
+Run from the repository root: `python bench/fillers.py [SET.jsonl] [--show-holdout]`. The
+English sentences of the set are spoken by espeak-ng in answers of up to five consecutive
+sentences (held-out sentences never share an answer with the others), transcribed by
+WhisperSTT("tiny.en") and analysed by `analyze_delivery`, as a voice answer is in the bot.
+An answer of several sentences is what a candidate sends, and it keeps the run short: every
+clip costs two 30 s encoder passes whatever its length. Text-only rows (Korean: there is no
+offline Korean speech model) go through `find_fillers` on their words, and every row's text
+through `filler_spans` (the typed path); both are scored apart from the spoken figures.
 
-Scoring rules: a reported filler is a true positive when its words align (word-level
-Levenshtein between the transcript and the spoken text) to a labelled filler of the same kind.
-Spellings of one hesitation sound are one kind: uh/uhh/er/err, um/umm/uhm/erm, hmm/hm/mm.
-Prints figures and exits 0; it asserts nothing.
+Scoring: the transcript is aligned to the spoken text word by word (Levenshtein); a reported
+filler is a true positive when it aligns to a labelled filler of the same kind, and each hit,
+miss and extra is charged to the sentence it falls in. Spellings of one hesitation sound are
+one kind: uh/uhh/er/err, um/umm/uhm/erm, hmm/hm/mm. Prints figures and exits 0; it asserts
+nothing.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -40,6 +43,9 @@ log = logging.getLogger(__name__)
 SET_PATH: Final = Path(__file__).resolve().parents[1] / "tests/data/fillers/spoken_en.jsonl"
 VOICE: Final = "en-us"
 SPEED_WPM: Final = 150
+CLIP_SENTENCES: Final = 5
+# The pause a candidate leaves between two sentences of one answer.
+SENTENCE_BREAK: Final = '<break time="600ms"/>'
 
 _TAG = re.compile(r"<[^>]*>")
 _EDGE_PUNCT = re.compile(r"^[^\w']+|[^\w']+$", re.UNICODE)
@@ -70,29 +76,48 @@ class Case:
 
 
 @dataclass(frozen=True, slots=True)
+class Clip:
+    """Consecutive sentences spoken as one answer."""
+
+    cases: tuple[Case, ...]
+
+    @property
+    def id(self) -> str:
+        """Return the ids of its sentences joined by "+"."""
+        return "+".join(case.id for case in self.cases)
+
+    @property
+    def ssml(self) -> str:
+        """Return what espeak-ng says."""
+        return f" {SENTENCE_BREAK} ".join(case.text for case in self.cases)
+
+
+@dataclass(frozen=True, slots=True)
 class _Tok:
-    """A word of a sentence in comparable form, with its place in the sentence."""
+    """A word of a sentence in comparable form, with its character offsets."""
 
     key: str
     start: int
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class _Score:
-    """Matches of one sentence."""
+@dataclass(slots=True)
+class _Tally:
+    """Hits, misses and extras of one sentence."""
 
-    tp: int
-    fp: int
-    fn: int
-    missed: tuple[str, ...]
-    extra: tuple[str, ...]
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def add(self, other: _Tally) -> None:
+        """Add another tally to this one."""
+        self.tp, self.fp, self.fn = self.tp + other.tp, self.fp + other.fp, self.fn + other.fn
 
 
 def load_cases(path: Path | str = SET_PATH) -> list[Case]:
     """Read the labelled set and check every label names words that are in its sentence."""
     cases: list[Case] = []
-    for line_no, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         row = json.loads(line)
@@ -105,10 +130,18 @@ def load_cases(path: Path | str = SET_PATH) -> list[Case]:
             language=str(row.get("language", "en")),
             audio=bool(row.get("audio", True)),
         )
-        _labelled_spans(case, tokens_of(case.plain))  # raises on a label that is not there
+        labelled_spans(case)  # raises on a label that is not in the sentence
         cases.append(case)
-        log.debug("loaded %s from line %d", case.id, line_no)
     return cases
+
+
+def clips_of(cases: Sequence[Case], size: int = CLIP_SENTENCES) -> list[Clip]:
+    """Group spoken cases into answers of `size` sentences, never mixing held-out ones in."""
+    clips: list[Clip] = []
+    for holdout in (False, True):
+        chosen = [case for case in cases if case.audio and case.holdout == holdout]
+        clips.extend(Clip(tuple(chosen[i : i + size])) for i in range(0, len(chosen), size))
+    return clips
 
 
 def kind(word: str) -> str:
@@ -123,17 +156,16 @@ def kind(word: str) -> str:
 def tokens_of(text: str) -> list[_Tok]:
     """Split text into comparable words with their character offsets."""
     tokens: list[_Tok] = []
-    for match in re.finditer(r"\S+", text):
-        for part in re.finditer(r"[^\s—–]+", match.group()):
-            key = kind(part.group())
-            if key:
-                tokens.append(_Tok(key, match.start() + part.start(), match.start() + part.end()))
+    for match in re.finditer(r"[^\s—–]+", text):
+        key = kind(match.group())
+        if key:
+            tokens.append(_Tok(key, match.start(), match.end()))
     return tokens
 
 
-def _labelled_spans(case: Case, tokens: Sequence[_Tok]) -> list[tuple[int, int, str]]:
-    """Return (first token, end token, kind) of each labelled filler."""
-    keys = [token.key for token in tokens]
+def labelled_spans(case: Case) -> list[tuple[int, int, str]]:
+    """Return (first token, end token, kind) of each labelled filler of a sentence."""
+    keys = [token.key for token in tokens_of(case.plain)]
     spans: list[tuple[int, int, str]] = []
     for word, occurrence in case.fillers:
         wanted = [kind(part) for part in word.split()]
@@ -150,22 +182,16 @@ def _labelled_spans(case: Case, tokens: Sequence[_Tok]) -> list[tuple[int, int, 
 def align(reference: Sequence[str], hypothesis: Sequence[str]) -> dict[int, int]:
     """Map hypothesis positions to the reference positions they match or replace."""
     rows, cols = len(reference), len(hypothesis)
-    cost = [[0] * (cols + 1) for _ in range(rows + 1)]
-    for i in range(rows + 1):
-        cost[i][0] = i
-    for j in range(cols + 1):
-        cost[0][j] = j
+    cost = [[i + j if i == 0 or j == 0 else 0 for j in range(cols + 1)] for i in range(rows + 1)]
     for i in range(1, rows + 1):
         for j in range(1, cols + 1):
-            same = reference[i - 1] == hypothesis[j - 1]
-            cost[i][j] = min(
-                cost[i - 1][j] + 1, cost[i][j - 1] + 1, cost[i - 1][j - 1] + (0 if same else 1)
-            )
+            change = 0 if reference[i - 1] == hypothesis[j - 1] else 1
+            cost[i][j] = min(cost[i - 1][j] + 1, cost[i][j - 1] + 1, cost[i - 1][j - 1] + change)
     mapping: dict[int, int] = {}
     i, j = rows, cols
     while i > 0 and j > 0:
-        same = reference[i - 1] == hypothesis[j - 1]
-        if cost[i][j] == cost[i - 1][j - 1] + (0 if same else 1):
+        change = 0 if reference[i - 1] == hypothesis[j - 1] else 1
+        if cost[i][j] == cost[i - 1][j - 1] + change:
             mapping[j - 1] = i - 1
             i, j = i - 1, j - 1
         elif cost[i][j] == cost[i - 1][j] + 1:
@@ -175,67 +201,104 @@ def align(reference: Sequence[str], hypothesis: Sequence[str]) -> dict[int, int]
     return mapping
 
 
-def _score(
-    labels: Sequence[tuple[int, int, str]],
-    found: Sequence[tuple[set[int], str]],
-) -> _Score:
-    """Match found fillers (reference positions, kind) one to one against the labels."""
-    free = list(labels)
-    tp = 0
-    extra: list[str] = []
-    for positions, name in found:
-        hit = next(
-            (
-                label
-                for label in free
-                if label[2] == name and positions & set(range(label[0], label[1]))
-            ),
-            None,
-        )
-        if hit is None:
-            extra.append(name)
-        else:
-            free.remove(hit)
-            tp += 1
-    return _Score(tp, len(extra), len(free), tuple(label[2] for label in free), tuple(extra))
-
-
 def _filler_positions(words: Sequence[Word], filler: Filler) -> list[int]:
     """Return the transcript word positions a reported filler covers."""
     size = len(filler.text.split())
+    first = kind(filler.text.split()[0])
     for index, word in enumerate(words):
-        if word.start_ms == filler.start_ms and kind(word.text) == kind(filler.text.split()[0]):
+        if word.start_ms == filler.start_ms and kind(word.text) == first:
             return list(range(index, min(index + size, len(words))))
     log.warning("filler %r at %d ms not found among the words", filler.text, filler.start_ms)
     return []
 
 
-def score_spoken(case: Case, words: Sequence[Word], fillers: Sequence[Filler]) -> _Score:
-    """Score the fillers reported for a transcript against the case's labels."""
-    reference = tokens_of(case.plain)
-    labels = _labelled_spans(case, reference)
+@dataclass(slots=True)
+class SentenceScore:
+    """What one sentence heard and how its fillers scored."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    missed: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    heard: list[str] = field(default_factory=list)
+    found: list[Filler] = field(default_factory=list)
+
+
+def score_words(
+    cases: Sequence[Case], words: Sequence[Word], fillers: Sequence[Filler]
+) -> list[SentenceScore]:
+    """Score the fillers reported for one clip's words, per sentence of the clip."""
+    reference: list[str] = []
+    owner: list[int] = []
+    labels: list[tuple[int, int, str, int]] = []
+    for number, case in enumerate(cases):
+        offset = len(reference)
+        tokens = tokens_of(case.plain)
+        reference.extend(token.key for token in tokens)
+        owner.extend([number] * len(tokens))
+        labels.extend((offset + a, offset + b, name, number) for a, b, name in labelled_spans(case))
     hypothesis = [kind(word.text) for word in words]
-    mapping = align([token.key for token in reference], hypothesis)
-    found = [
-        (
-            {mapping[p] for p in _filler_positions(words, filler) if p in mapping},
-            " ".join(kind(part) for part in filler.text.split()),
+    mapping = align(reference, hypothesis)
+    scores = [SentenceScore() for _ in cases]
+    for index, word in enumerate(words):
+        scores[_sentence_of(index, mapping, owner)].heard.append(word.text)
+    free = list(labels)
+    for filler in fillers:
+        positions = _filler_positions(words, filler)
+        mapped = {mapping[p] for p in positions if p in mapping}
+        name = " ".join(kind(part) for part in filler.text.split())
+        hit = next(
+            (
+                label
+                for label in free
+                if label[2] == name and mapped & set(range(label[0], label[1]))
+            ),
+            None,
         )
-        for filler in fillers
-    ]
-    return _score(labels, found)
+        if hit is not None:
+            free.remove(hit)
+            scores[hit[3]].tp += 1
+            scores[hit[3]].found.append(filler)
+            continue
+        score = scores[_sentence_of(positions[0] if positions else 0, mapping, owner)]
+        score.fp += 1
+        score.extra.append(name)
+        score.found.append(filler)
+    for label in free:
+        scores[label[3]].fn += 1
+        scores[label[3]].missed.append(label[2])
+    return scores
 
 
-def score_text(case: Case) -> _Score:
+def _sentence_of(position: int, mapping: Mapping[int, int], owner: Sequence[int]) -> int:
+    """Return the sentence a transcript word belongs to: that of its nearest aligned word."""
+    if not owner:
+        return 0
+    later = range(position, max(mapping, default=0) + 1)
+    for index in (*range(position, -1, -1), *later):
+        if index in mapping:
+            return owner[mapping[index]]
+    return 0
+
+
+def score_text(case: Case) -> _Tally:
     """Score `filler_spans` on the case's plain text against its labels."""
     text = case.plain
     reference = tokens_of(text)
-    labels = _labelled_spans(case, reference)
-    found: list[tuple[set[int], str]] = []
+    free = labelled_spans(case)
+    tally = _Tally()
     for start, end in filler_spans(text, case.language):
-        positions = {i for i, token in enumerate(reference) if token.start < end and start < token.end}
-        found.append((positions, " ".join(kind(part) for part in text[start:end].split())))
-    return _score(labels, found)
+        positions = {i for i, t in enumerate(reference) if t.start < end and start < t.end}
+        name = " ".join(kind(part) for part in text[start:end].split())
+        hit = next((s for s in free if s[2] == name and positions & set(range(s[0], s[1]))), None)
+        if hit is None:
+            tally.fp += 1
+        else:
+            free.remove(hit)
+            tally.tp += 1
+    tally.fn += len(free)
+    return tally
 
 
 def words_of(text: str) -> list[Word]:
@@ -252,57 +315,60 @@ def espeak_wav(text: str, *, voice: str = VOICE, speed: int = SPEED_WPM) -> byte
     return subprocess.run(command, capture_output=True, check=True, timeout=60).stdout
 
 
-def _ratio(part: int, whole: int) -> float:
-    """Return part/whole, or 1.0 when nothing was there to find."""
-    return 1.0 if whole == 0 else part / whole
+def speak_clips(path: Path | str = SET_PATH) -> dict[str, bytes]:
+    """Return espeak-ng wav bytes of every clip of the set, by clip id."""
+    return {clip.id: espeak_wav(clip.ssml) for clip in clips_of(load_cases(path))}
 
 
-def _figures(rows: Sequence[Mapping[str, Any]]) -> tuple[float, float, int, int, int]:
-    """Return precision, recall, tp, fp and fn summed over rows."""
-    tp = sum(int(row["tp"]) for row in rows)
-    fp = sum(int(row["fp"]) for row in rows)
-    fn = sum(int(row["fn"]) for row in rows)
-    return _ratio(tp, tp + fp), _ratio(tp, tp + fn), tp, fp, fn
+def _row(case: Case, path: str, score: SentenceScore) -> dict[str, Any]:
+    """Return the per-sentence record."""
+    return {
+        "id": case.id,
+        "holdout": case.holdout,
+        "path": path,
+        "text": case.plain,
+        "heard": " ".join(score.heard),
+        "found": [filler.to_dict() for filler in score.found],
+        "tp": score.tp,
+        "fp": score.fp,
+        "fn": score.fn,
+        "missed": score.missed,
+        "extra": score.extra,
+    }
 
 
 async def _measure(
     cases: Sequence[Case], stt: WhisperSTT, wavs: Mapping[str, bytes]
 ) -> list[dict[str, Any]]:
-    """Run every spoken case through the real path and score it."""
-    rows: list[dict[str, Any]] = []
+    """Run every clip through the real path, the text-only rows through their words."""
+    rows: dict[str, dict[str, Any]] = {}
+    for clip in clips_of(cases):
+        wav = wavs[clip.id] if clip.id in wavs else espeak_wav(clip.ssml)
+        transcript, report = await transcribe_file(wav, stt, "en", band=None)
+        scores = score_words(clip.cases, transcript.words, report.fillers)
+        for case, score in zip(clip.cases, scores, strict=True):
+            rows[case.id] = _row(case, "audio", score)
     for case in cases:
         if not case.audio:
-            found = find_fillers(words_of(case.plain))
-            score = score_spoken(case, words_of(case.plain), found)
-            path = "text"
-            transcript_text = case.plain
-        else:
-            wav = wavs[case.id] if case.id in wavs else espeak_wav(case.text)
-            transcript, report = await transcribe_file(wav, stt, case.language, band=None)
-            found = list(report.fillers)
-            score = score_spoken(case, transcript.words, found)
-            path = "audio"
-            transcript_text = transcript.text
+            words = words_of(case.plain)
+            [score] = score_words([case], words, find_fillers(words))
+            rows[case.id] = _row(case, "text", score)
         typed = score_text(case)
-        rows.append(
-            {
-                "id": case.id,
-                "holdout": case.holdout,
-                "path": path,
-                "text": case.plain,
-                "transcript": transcript_text,
-                "found": [filler.to_dict() for filler in found],
-                "tp": score.tp,
-                "fp": score.fp,
-                "fn": score.fn,
-                "missed": list(score.missed),
-                "extra": list(score.extra),
-                "text_tp": typed.tp,
-                "text_fp": typed.fp,
-                "text_fn": typed.fn,
-            }
-        )
-    return rows
+        rows[case.id].update(text_tp=typed.tp, text_fp=typed.fp, text_fn=typed.fn)
+    return [rows[case.id] for case in cases]
+
+
+def _ratio(part: int, whole: int) -> float:
+    """Return part/whole, or 1.0 when there was nothing to count."""
+    return 1.0 if whole == 0 else part / whole
+
+
+def _figures(rows: Sequence[Mapping[str, Any]], prefix: str = "") -> tuple[float, float]:
+    """Return precision and recall summed over rows."""
+    tp = sum(int(row[f"{prefix}tp"]) for row in rows)
+    fp = sum(int(row[f"{prefix}fp"]) for row in rows)
+    fn = sum(int(row[f"{prefix}fn"]) for row in rows)
+    return _ratio(tp, tp + fp), _ratio(tp, tp + fn)
 
 
 def measure_fillers(
@@ -314,8 +380,9 @@ def measure_fillers(
     """Measure filler precision and recall on a labelled set through espeak-ng, Whisper, delivery.
 
     `stt` defaults to a fresh WhisperSTT("tiny.en") (closed afterwards); `wavs` may hold
-    pre-spoken wav bytes by case id. "precision"/"recall" cover every spoken sentence,
-    "holdout_*" the held-out ones only, "text_*" the typed path (`filler_spans`) on all rows.
+    pre-spoken clips by clip id (see `speak_clips`). "precision"/"recall" cover every spoken
+    sentence, "holdout_*" the held-out ones only, "text_*" the typed path (`filler_spans`) on
+    every row, "word_list_*" the text-only rows through `find_fillers`.
     """
     cases = load_cases(path)
     owned = stt is None
@@ -331,26 +398,25 @@ def measure_fillers(
             stt.close()
     spoken = [row for row in rows if row["path"] == "audio"]
     held = [row for row in spoken if row["holdout"]]
-    precision, recall, tp, fp, fn = _figures(spoken)
-    holdout_precision, holdout_recall, *_ = _figures(held)
-    dev_precision, dev_recall, *_ = _figures([row for row in spoken if not row["holdout"]])
-    typed = [{"tp": r["text_tp"], "fp": r["text_fp"], "fn": r["text_fn"]} for r in rows]
-    text_precision, text_recall, *_ = _figures(typed)
-    word_list = _figures([row for row in rows if row["path"] == "text"])
+    precision, recall = _figures(spoken)
+    holdout_precision, holdout_recall = _figures(held)
+    dev_precision, dev_recall = _figures([row for row in spoken if not row["holdout"]])
+    text_precision, text_recall = _figures(rows, "text_")
+    list_precision, list_recall = _figures([row for row in rows if row["path"] == "text"])
     return {
         "precision": precision,
         "recall": recall,
-        "tp": tp,
-        "fp": fp,
-        "fn": fn,
+        "tp": sum(row["tp"] for row in spoken),
+        "fp": sum(row["fp"] for row in spoken),
+        "fn": sum(row["fn"] for row in spoken),
         "holdout_precision": holdout_precision,
         "holdout_recall": holdout_recall,
         "dev_precision": dev_precision,
         "dev_recall": dev_recall,
         "text_precision": text_precision,
         "text_recall": text_recall,
-        "word_list_precision": word_list[0],
-        "word_list_recall": word_list[1],
+        "word_list_precision": list_precision,
+        "word_list_recall": list_recall,
         "sentences": len(spoken),
         "holdout_sentences": len(held),
         "seconds": round(time.perf_counter() - began, 1),
@@ -379,8 +445,8 @@ def main() -> None:
         f"recall {result['text_recall']:.3f}"
     )
     print(
-        f"word lists (Korean, find_fillers): precision {result['word_list_precision']:.3f}  "
-        f"recall {result['word_list_recall']:.3f}"
+        f"word lists (find_fillers, text-only rows): precision "
+        f"{result['word_list_precision']:.3f}  recall {result['word_list_recall']:.3f}"
     )
     print(f"took {result['seconds']} s")
     for row in result["per_sentence"]:
@@ -388,9 +454,8 @@ def main() -> None:
             continue
         if row["fp"] or row["fn"] or row["text_fp"] or row["text_fn"]:
             print(
-                f"- {row['id']}: {row['transcript']!r} found {[f['text'] for f in row['found']]}"
-                f" missed {row['missed']} extra {row['extra']}"
-                f" (typed fp {row['text_fp']} fn {row['text_fn']})"
+                f"- {row['id']}: {row['text']!r} heard {row['heard']!r}: missed {row['missed']}"
+                f" extra {row['extra']} (typed: fp {row['text_fp']}, fn {row['text_fn']})"
             )
 
 

@@ -120,9 +120,10 @@ def test_a_reason_negated_is_not_a_reason(rubric: Rubric) -> None:
         "that the errors have gone away."
     )
     question = ask("How do you fix a bug that shows up in production?", Kind.TECHNICAL)
-    assert rubric.evaluate(Answer(careful), question, Level.MID).score > rubric.evaluate(
-        Answer(rushed), question, Level.MID
-    ).score
+    assert (
+        rubric.evaluate(Answer(careful), question, Level.MID).score
+        > rubric.evaluate(Answer(rushed), question, Level.MID).score
+    )
 
 
 @pytest.mark.parametrize(

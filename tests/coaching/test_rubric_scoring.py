@@ -70,8 +70,7 @@ def test_overall_is_the_weighted_mean_of_the_assessed_dimensions(
     weights = DIMENSION_WEIGHTS[Kind.BEHAVIORAL]
     chosen = [d for d in Dimension if level is not Level.JUNIOR or d is not Dimension.SENIORITY]
     expected = round(
-        sum(weights[d] * evaluation.dimensions[d] for d in chosen)
-        / sum(weights[d] for d in chosen)
+        sum(weights[d] * evaluation.dimensions[d] for d in chosen) / sum(weights[d] for d in chosen)
     )
 
     assert evaluation.score == expected == combine(evaluation.dimensions, Kind.BEHAVIORAL, level)
@@ -225,9 +224,7 @@ def test_a_paragraph_pasted_many_times_is_not_rewarded(
 @pytest.mark.parametrize("level", list(Level))
 def test_an_instruction_to_the_grader_stays_low(grade: Grade, level: Level) -> None:
     evaluation = grade("injection", level=level)
-    finding = next(
-        f for f in evaluation.findings if f.rule_id == "communication.instructs_grader"
-    )
+    finding = next(f for f in evaluation.findings if f.rule_id == "communication.instructs_grader")
 
     assert evaluation.score <= INJECTION_CAP
     assert finding.evidence.quote is not None
@@ -292,13 +289,13 @@ def test_praise_never_contradicts_a_finding(grade: Grade, name: str, level: Leve
         assert "people around the work" not in praise
 
 
-CODE = '''def two_sum(nums, target):
+CODE = """def two_sum(nums, target):
     seen = {}
     for i, n in enumerate(nums):
         if target - n in seen:
             return [seen[target - n], i]
         seen[n] = i
-'''
+"""
 BUZZWORDS = (
     "Synergy, leverage, stakeholder alignment, ownership, agile, impact, cross-functional, "
     "best practices, results driven, team player."
