@@ -5,14 +5,16 @@ coaching on how the answer sounded, kept apart from what the answer said.
 
 Filler rules (a word counts only when the context shows it is filler, never by default):
 
-- always fillers: um, uh, er, erm, hmm and their stretched spellings; Korean 음 and 어
-  (and 으음, 음음, 어어) as standalone tokens;
+- always fillers: um, uh, er, erm, ah, hmm, mm and their stretched spellings ("Ummm",
+  "Hmm...", whatever the case or punctuation the recogniser adds); Korean 음 and 어 (and 으음,
+  음음, 어어) as standalone tokens;
 - "you know" / "I mean": fillers unless the context makes them grammatical ("do you know",
   "you know the answer", "what I mean is", "I mean it");
 - "like": a filler when set off by a comma ("it was, like, fast"), at the start of a sentence,
-  repeated, before a number ("like 50 ms"), or between a conjunction and a subject
-  ("and like we shipped"); grammatical after would/'d/to/do/looks/seems/something/just ... and
-  before this/that ("I would like to", "looks like", "like this");
+  repeated, before a number ("like 50 ms", "like 10x"), before a hedge or intensifier ("it was
+  like really slow"), or between a conjunction and a subject ("and like we shipped");
+  grammatical after would/'d/to/do/looks/seems/something/just ... , before this/that/to and in
+  "like I said" ("I would like to", "looks like", "like this");
 - "so": a filler at the start of a sentence, right after um/uh, or set off by commas; grammatical
   in "so that", "so far", "so much", "and so on", "or so" and mid-sentence;
 - "right": a filler as a tag ("we cache it, right?") or opening a sentence ("Right, so");
@@ -21,6 +23,11 @@ Filler rules (a word counts only when the context shows it is filler, never by d
   grammatical mid-sentence ("it actually halved latency");
 - Korean 그, 저, 뭐: fillers when trailed by punctuation or an ellipsis ("그...", "뭐,"),
   repeated, followed by another filler, or last; otherwise they are demonstratives/pronouns.
+
+Spoken answers carry a second kind of comma: a silence of at least 250 ms on both sides of
+"like", "so", "you know", "I mean" or "actually"/"basically" sets it off as punctuation would,
+because recognisers drop commas; a grammatical neighbour ("like to", "so that") still wins.
+Typed text has no timings, so there only punctuation counts (`filler_spans`).
 """
 
 from __future__ import annotations
@@ -41,9 +48,11 @@ DEFAULT_BAND: Final = (120, 160)
 DEFAULT_PAUSE_MS: Final = 1500
 DEFAULT_LONG_PAUSE_MS: Final = 3000
 
-_HESITATIONS: Final = frozenset(
-    {"um", "umm", "ummm", "uh", "uhh", "uhhh", "er", "erm", "err", "hmm", "hmmm", "mm", "uhm"}
-)
+# um, uh, uhm, er, erm, ah, hmm, mm in any stretched spelling ("ummm", "errr", "hmmmm").
+_HESITATION: Final = re.compile(r"u+h*m+|u+h+|e+r+m*|a+h+|h+m+|m{2,}")
+# A silence this long on both sides of a word sets it off as a pair of commas would; inside
+# a clause, recognised words of fluent speech abut (gaps under 150 ms).
+_SET_OFF_PAUSE_MS: Final = 250
 _KO_ALWAYS: Final = frozenset({"음", "어", "으음", "음음", "어어", "음…"})
 _KO_CONTEXTUAL: Final = frozenset({"그", "저", "뭐"})
 
@@ -70,6 +79,15 @@ _LIKE_GRAMMATICAL_BEFORE: Final = frozenset(
     }
 )  # fmt: skip
 _LIKE_GRAMMATICAL_AFTER: Final = frozenset({"this", "that", "these", "those", "to"})
+# "like really slow", "like probably add": comparison "like" takes a noun phrase, not these.
+_LIKE_HEDGES_AFTER: Final = frozenset(
+    {
+        "really", "very", "super", "totally", "pretty", "so", "too", "kind", "sort", "kinda",
+        "sorta", "probably", "maybe", "perhaps", "basically", "actually", "literally",
+        "honestly", "definitely", "almost", "about", "around", "roughly", "approximately",
+    }
+)  # fmt: skip
+_LIKE_I_SAID: Final = frozenset({"said", "say", "mentioned", "told", "explained", "showed"})
 _SO_GRAMMATICAL_AFTER: Final = frozenset(
     {"that", "far", "much", "many", "long", "on", "forth", "as", "to", "called", "i'm"}
 )
@@ -100,6 +118,7 @@ _I_MEAN_GRAMMATICAL_AFTER: Final = frozenset({"it", "that", "to", "what", "busin
 _ADVERB_FILLERS: Final = frozenset({"actually", "basically", "literally"})
 
 _WORD_CHARS = re.compile(r"[^\w'’]+", re.UNICODE)
+_INNER = re.compile(r"^[^\w]*(.*?)[^\w'’]*$", re.UNICODE | re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,12 +326,12 @@ class _Token:
         return self.ends_sentence or any(char in _CLAUSE_BREAK for char in self.trail)
 
 
-def _find_fillers_in_tokens(tokens: Sequence[_Token]) -> list[Filler]:
-    """Return the fillers among normalised tokens."""
+def _find_fillers_in_tokens(tokens: Sequence[_Token], *, english: bool = True) -> list[Filler]:
+    """Return the fillers among normalised tokens; `english=False` keeps hesitations only."""
     fillers: list[Filler] = []
     index = 0
     while index < len(tokens):
-        span = _filler_at(tokens, index)
+        span = _filler_at(tokens, index, english=english)
         if span:
             first, last = tokens[index], tokens[index + span - 1]
             text = " ".join(token.core for token in tokens[index : index + span])
@@ -324,7 +343,25 @@ def _find_fillers_in_tokens(tokens: Sequence[_Token]) -> list[Filler]:
     return fillers
 
 
-def _filler_at(tokens: Sequence[_Token], index: int) -> int:
+def _is_hesitation(word: str) -> bool:
+    """Tell whether a normalised word is a filled pause such as "umm" or "hmm"."""
+    return _HESITATION.fullmatch(word) is not None
+
+
+def _paused_around(tokens: Sequence[_Token], first: int, last: int) -> bool:
+    """Tell whether silence sets tokens[first..last] off on both sides (or the answer ends)."""
+    if first == 0:
+        return False
+    before = tokens[first].start_ms - tokens[first - 1].end_ms
+    after = (
+        tokens[last + 1].start_ms - tokens[last].end_ms
+        if last + 1 < len(tokens)
+        else _SET_OFF_PAUSE_MS
+    )
+    return before >= _SET_OFF_PAUSE_MS and after >= _SET_OFF_PAUSE_MS
+
+
+def _filler_at(tokens: Sequence[_Token], index: int, *, english: bool = True) -> int:
     """Return how many tokens a filler starting at `index` spans, or 0 for none."""
     token = tokens[index]
     previous = tokens[index - 1] if index > 0 else None
@@ -332,27 +369,31 @@ def _filler_at(tokens: Sequence[_Token], index: int) -> int:
     word = token.core
     if token.hangul:
         return 1 if _korean_filler(token, previous, following) else 0
-    if word in _HESITATIONS or re.fullmatch(r"u+h+|u+m+|e+r+m*|h+m+", word):
+    if _is_hesitation(word):
         return 1
+    if not english:
+        return 0
     opens_sentence = previous is None or previous.ends_sentence
     opens_clause = previous is None or previous.ends_clause
     joined_prev = previous is not None and not previous.ends_clause
     prev_word = previous.core if previous is not None and joined_prev else None
     next_word = following.core if following is not None and not token.ends_clause else None
+    paused = _paused_around(tokens, index, index)
 
     if word == "you" and following is not None and following.core == "know":
         return 2 if _you_know_is_filler(tokens, index, prev_word) else 0
     if word == "i" and following is not None and following.core == "mean":
         return 2 if _i_mean_is_filler(tokens, index, prev_word) else 0
     if word == "like":
-        return 1 if _like_is_filler(token, previous, following, prev_word, next_word) else 0
+        return 1 if _like_is_filler(tokens, index, prev_word, next_word) else 0
     if word == "so":
         if next_word in _SO_GRAMMATICAL_AFTER or prev_word in _SO_GRAMMATICAL_BEFORE:
             return 0
-        after_hesitation = previous is not None and previous.core in _HESITATIONS
+        after_hesitation = previous is not None and _is_hesitation(previous.core)
         if (
             opens_sentence
             or after_hesitation
+            or paused
             or (token.ends_clause and (opens_clause or following is None))
         ):
             return 1
@@ -368,22 +409,29 @@ def _filler_at(tokens: Sequence[_Token], index: int) -> int:
         opener = opens_sentence and (token.ends_clause or next_word in _RIGHT_FILLER_AFTER)
         return 1 if tag or opener else 0
     if word in _ADVERB_FILLERS:
-        set_off = opens_clause or token.ends_clause or following is None
+        set_off = opens_clause or token.ends_clause or following is None or paused
         return 1 if set_off else 0
     return 0
 
 
 def _like_is_filler(
-    token: _Token,
-    previous: _Token | None,
-    following: _Token | None,
-    prev_word: str | None,
-    next_word: str | None,
+    tokens: Sequence[_Token], index: int, prev_word: str | None, next_word: str | None
 ) -> bool:
     """Apply the "like" rules: filler only with positive evidence from the context."""
-    if prev_word in _LIKE_GRAMMATICAL_BEFORE or (prev_word or "").endswith("'d"):
-        return False
+    token = tokens[index]
+    previous = tokens[index - 1] if index > 0 else None
+    following = tokens[index + 1] if index + 1 < len(tokens) else None
+    after_next = tokens[index + 2].core if index + 2 < len(tokens) else None
     if next_word in _LIKE_GRAMMATICAL_AFTER:
+        return False
+    if next_word in _SUBJECTS and after_next in _LIKE_I_SAID:
+        return False  # "like I said": a conjunction, not a filler
+    # Silence on both sides outweighs the word before: "I would <pause> like <pause> probably".
+    if _paused_around(tokens, index, index) and not (
+        following is not None and following.core in _LIKE_GRAMMATICAL_AFTER
+    ):
+        return True
+    if prev_word in _LIKE_GRAMMATICAL_BEFORE or (prev_word or "").endswith("'d"):
         return False
     if previous is not None and previous.core == "like":
         return True
@@ -393,7 +441,9 @@ def _like_is_filler(
         return True
     if previous is None:
         return True
-    if next_word is not None and (next_word.isdigit() or next_word in _NUMBER_WORDS - {"a"}):
+    if next_word is not None and (next_word[0].isdigit() or next_word in _NUMBER_WORDS - {"a"}):
+        return True
+    if next_word in _LIKE_HEDGES_AFTER:
         return True
     return prev_word in _CONJUNCTIONS and next_word in _SUBJECTS
 
@@ -406,7 +456,7 @@ def _you_know_is_filler(tokens: Sequence[_Token], index: int, prev_word: str | N
     if tokens[index].ends_clause:
         return False
     after = tokens[index + 2] if index + 2 < len(tokens) else None
-    if after is None or know.ends_clause:
+    if after is None or know.ends_clause or _paused_around(tokens, index, index + 1):
         return True
     return after.core not in _YOU_KNOW_GRAMMATICAL_AFTER
 
@@ -419,7 +469,7 @@ def _i_mean_is_filler(tokens: Sequence[_Token], index: int, prev_word: str | Non
     if tokens[index].ends_clause:
         return False
     after = tokens[index + 2] if index + 2 < len(tokens) else None
-    if after is None or mean.ends_clause:
+    if after is None or mean.ends_clause or _paused_around(tokens, index, index + 1):
         return True
     return after.core not in _I_MEAN_GRAMMATICAL_AFTER
 
@@ -469,19 +519,27 @@ def _clock(ms: int) -> str:
 
 
 def filler_spans(text: str, language: str) -> list[tuple[int, int]]:
-    """Return the character spans of filler words in plain text, by this module's rules."""
+    """Return the (start, end) character spans of the filler words in plain typed text.
+
+    Uses the context rules of this module with punctuation as the only break (typed text has
+    no pauses). English applies every rule; Korean applies the Korean rules and filled pauses
+    (um, uh ...), and any other language filled pauses only. Spans exclude the punctuation
+    around a filler, so "Um, you know, it" gives the spans of "Um" and "you know".
+    """
+    english = language.lower().split("-")[0] == "en"
     places: list[tuple[int, int]] = []
     tokens: list[_Token] = []
     for order, match in enumerate(re.finditer(r"\S+", text)):
-        token = _Token.of(Word(match.group(), 400 * order, 400 * order + 300))
+        inner = _INNER.match(match.group())
+        first = match.start() + (inner.start(1) if inner else 0)
+        last = match.start() + (inner.end(1) if inner else len(match.group()))
+        # Even made-up timings, well under the set-off pause: text carries no silences.
+        token = _Token.of(Word(match.group(), 100 * order, 100 * order + 90))
         if token.core:
-            inner = re.match(r"^[^\w]*(.*?)[^\w'’]*$", match.group(), flags=re.DOTALL)
-            first = match.start() + (inner.start(1) if inner else 0)
-            last = match.start() + (inner.end(1) if inner else len(match.group()))
             tokens.append(token)
             places.append((first, last))
     spans: list[tuple[int, int]] = []
-    for filler in _find_fillers_in_tokens(tokens):
+    for filler in _find_fillers_in_tokens(tokens, english=english):
         size = len(filler.text.split())
         spans.append((places[filler.index][0], places[filler.index + size - 1][1]))
     return spans

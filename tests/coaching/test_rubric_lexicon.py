@@ -39,6 +39,7 @@ KNOWN_PLACEHOLDERS = {
     "reason",
     "answer_language",
     "session_language",
+    "counts",
 }
 TOPICS = RUBRIC / "topics"
 TOPIC_FILES = sorted(TOPICS.glob("*.yaml"))
