@@ -27,7 +27,15 @@ from bot.coaching.text import Token, identity, stem_en, tokenize
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION: Final = 1
-MARKER_LISTS: Final = ("non_answer", "non_answer_alone", "joke", "injection", "work")
+MARKER_LISTS: Final = (
+    "non_answer",
+    "non_answer_alone",
+    "joke",
+    "injection",
+    "work",
+    "self_reference",
+    "analogy",
+)
 
 # A non-answer or a joke is only that when there is little else in the answer.
 NON_ANSWER_MAX_WORDS: Final = 25
@@ -41,9 +49,18 @@ DIFFERENT_SUBJECT_MIN_WORDS: Final = 12
 # "A different subject" needs that subject in the answer, raised again and again: one
 # passing word ("push", "customers") is how people describe the asked-for thing too.
 OTHER_SUBJECT_MIN_MATCHES: Final = 3
+# ... in different words: "open" three times is an analogy about dolls, not about brackets.
+OTHER_SUBJECT_MIN_WORDS: Final = 2
 # Distinct work words that make an answer about work beyond doubt; fewer can be chance
 # ("the team", "my manager" in a story about football).
 SOLID_WORK_WORDS: Final = 3
+# Or this many technical domains, each shown by this many different words.
+SOLID_TECHNICAL_DOMAINS: Final = 2
+SOLID_TECHNICAL_WORDS: Final = 2
+# A question about the candidate is answered by talking about oneself: this many first-person
+# words make an answer about the candidate, whatever words it uses for the subject.
+# Korean drops the pronoun most of the time, so one "저는" says as much.
+SELF_REFERENCES: Final[Mapping[Language, int]] = {Language.EN: 2, Language.KO: 1}
 UNRELATED_MIN_WORDS: Final = 15
 WORD_LIST_MIN_WORDS: Final = 8
 # Words of the question an on-topic answer may echo; these say nothing about its subject.
@@ -411,14 +428,24 @@ def judge(
     if concept or lexical:
         return verdict(Verdict.ON_TOPIC)
     specific = any(question_lexicon.topics[t].tier is not Tier.OPEN for t in relevant)
-    other = same_language and _engages_other_subject(engaged_matches, relevant, answer_lexicon)
+    other = same_language and _engages_other_subject(
+        answer_text, engaged_matches, relevant, answer_lexicon
+    )
     if specific and other and words >= DIFFERENT_SUBJECT_MIN_WORDS:
         return verdict(Verdict.DIFFERENT_SUBJECT)
     # A recognised subject, never touched, and little about work: everyday small talk
     # catches a few work-like words ("team", "learned") by chance.
     touches = shared > 0 or not same_language
     if specific and not touches and len(work_words) < SOLID_WORK_WORDS:
-        working = False
+        working = _solid_technical(answer_text, terms)
+    # "Math takes me real effort, so I took a course" answers "your greatest weakness".
+    self_references = len(markers.get("self_reference", ()))
+    if form is Form.SELF and self_references >= SELF_REFERENCES[answer_lexicon.language]:
+        working = True
+    # "It's like Russian dolls ..." explains recursion without one word of computing. The
+    # answer's tokens come without fillers, and "like" is one: look at the words as said.
+    if answer_lexicon.markers(answer_lexicon.tokens(answer_text)).get("analogy"):
+        working = True
     if not working:
         if words >= UNRELATED_MIN_WORDS:
             return verdict(Verdict.UNRELATED)
@@ -427,16 +454,31 @@ def judge(
     return verdict(Verdict.ON_TOPIC)
 
 
+def _solid_technical(text: str, terms: Mapping[str, Sequence[Match]]) -> bool:
+    """Tell whether several technical domains show, each in more than one word."""
+    # "Redis for caching, PostgreSQL as the database" is design talk; "put it in front" is not.
+    rich = [
+        topic
+        for topic, found in terms.items()
+        if len({text[m.start : m.end].casefold() for m in found}) >= SOLID_TECHNICAL_WORDS
+    ]
+    return len(rich) >= SOLID_TECHNICAL_DOMAINS
+
+
 def _engages_other_subject(
-    engaged: Mapping[str, Sequence[Match]], relevant: set[str], lexicon: TopicLexicon
+    text: str, engaged: Mapping[str, Sequence[Match]], relevant: set[str], lexicon: TopicLexicon
 ) -> bool:
     """Tell whether the answer dwells on a recognised subject other than the asked one."""
+    # Asked for one system, an answer full of caches and queues is still designing it: only
+    # another specific system or problem is a different subject.
+    specific = any(lexicon.topics[t].tier is Tier.SPECIFIC for t in relevant if t in lexicon.topics)
+    tiers = {Tier.SPECIFIC} if specific else {Tier.SPECIFIC, Tier.STRONG}
     return any(
         len(found) >= OTHER_SUBJECT_MIN_MATCHES
+        and len({(m.first, m.last) for m in found}) >= OTHER_SUBJECT_MIN_MATCHES
+        and len({text[m.start : m.end].casefold() for m in found}) >= OTHER_SUBJECT_MIN_WORDS
         for topic, found in engaged.items()
-        if topic not in relevant
-        and topic in lexicon.topics
-        and lexicon.topics[topic].tier in (Tier.SPECIFIC, Tier.STRONG)
+        if topic not in relevant and topic in lexicon.topics and lexicon.topics[topic].tier in tiers
     )
 
 

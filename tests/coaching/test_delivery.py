@@ -11,7 +11,7 @@ import pytest
 
 from bot.coaching import delivery
 from bot.coaching.answer import Word
-from bot.coaching.delivery import DeliveryReport, analyze_delivery, find_fillers
+from bot.coaching.delivery import DeliveryReport, analyze_delivery, filler_spans, find_fillers
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +165,146 @@ def test_filler_timings_point_at_the_words() -> None:
     assert len(found) == 1
     assert found[0].start_ms == timed[1].start_ms
     assert found[0].end_ms == timed[2].end_ms
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        ("Ummm... we, UH, cached it.", ["ummm", "uh"]),
+        ("Hmm. Errr, ah, mm, the plan was simple.", ["hmm", "errr", "ah", "mm"]),
+        ("Uhm, so, uh, we moved the jobs.", ["uhm", "so", "uh"]),
+        ("We sharded it, um, um, by tenant.", ["um", "um"]),
+        ("Er... I'm not sure. Uh—", ["er", "uh"]),
+    ],
+)
+def test_hesitations_in_any_spelling_case_or_punctuation(script: str, expected: list[str]) -> None:
+    assert fillers(script) == expected
+
+
+def test_words_that_only_look_like_hesitations_are_not_fillers() -> None:
+    assert fillers("The umbrella team, human error, hummus, mmap and ahead-of-time builds.") == []
+    assert fillers("Mm-hmm, that's right. Uh-huh.") == []  # backchannels mean yes
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "It was like really slow.",
+        "It took like about a minute.",
+        "The build got like 10x faster.",
+        "We saw like 5% errors.",
+        "It was like kind of a mess.",
+    ],
+)
+def test_like_before_a_hedge_or_a_figure_is_a_filler(script: str) -> None:
+    assert fillers(script) == ["like"]
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "I would like really clear ownership.",
+        "It looks like maybe the cache was cold.",
+        "It felt like about the right size.",
+        "Like I said, we sharded it.",
+        "It failed. Like I said, the cache was cold.",
+    ],
+)
+def test_like_stays_grammatical_beside_hedges_and_in_like_i_said(script: str) -> None:
+    assert "like" not in fillers(script)
+
+
+def test_like_set_off_by_a_comma_is_a_filler_even_before_i_said() -> None:
+    assert fillers("Like, I said no to the rewrite.") == ["like"]
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        ("It was <300> like <300> slow", ["like"]),
+        ("I would <300> like <300> probably add an index", ["like"]),
+        ("We shipped it <300> you know <300> on a Friday", ["you know"]),
+        ("It <300> basically <300> worked", ["basically"]),
+        ("The queue filled up <300> so <300> we retried", ["so"]),
+        ("It was slow <300> I mean <300> really slow", ["I mean"]),
+    ],
+)
+def test_pauses_on_both_sides_set_a_word_off_like_commas(script: str, expected: list[str]) -> None:
+    assert fillers(script) == expected
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "It looks <300> like the cache was cold",  # a pause on one side only
+        "I would <300> like <300> to explain the design",
+        "We did it <300> like <300> this",
+        "We added a queue <300> so <300> that retries never block",
+        "Do you know <300> the answer",
+    ],
+)
+def test_pauses_do_not_outweigh_grammar(script: str) -> None:
+    assert fillers(script) == []
+
+
+def test_a_pause_sets_a_word_off_only_when_it_is_long_enough() -> None:
+    assert fillers("It <100> basically <100> worked") == []  # 200 ms gaps
+    assert fillers("It <150> basically <150> worked") == ["basically"]  # 250 ms gaps
+
+
+def test_filler_timings_follow_the_words_for_hesitations_and_phrases() -> None:
+    timed = words("So, um, it <300> you know <300> worked.")
+    found = find_fillers(timed)
+    assert [f.text for f in found] == ["so", "um", "you know"]
+    assert [(f.start_ms, f.end_ms) for f in found] == [
+        (timed[0].start_ms, timed[0].end_ms),
+        (timed[1].start_ms, timed[1].end_ms),
+        (timed[3].start_ms, timed[4].end_ms),
+    ]
+
+
+def _spanned(text: str, language: str = "en") -> list[str]:
+    """Return the substrings that filler_spans marks."""
+    return [text[start:end] for start, end in filler_spans(text, language)]
+
+
+def test_filler_spans_mark_filler_words_without_their_punctuation() -> None:
+    text = "Um, I think, like, you know, we shipped it. Hmm."
+    assert _spanned(text) == ["Um", "like", "you know", "Hmm"]
+    spans = filler_spans(text, "en")
+    assert spans == sorted(spans)
+    assert all(0 <= start < end <= len(text) for start, end in spans)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I would like to talk about the migration.",
+        "It looks like the cache was cold.",
+        "We could do something like this.",
+        "Do you know the answer? You know the answer already.",
+        "We added a queue so that retries never block, and so on.",
+        "I think the right approach is to measure first.",
+        "I mean it when I say tests matter.",
+    ],
+)
+def test_filler_spans_leave_grammatical_uses_alone(text: str) -> None:
+    assert filler_spans(text, "en") == []
+
+
+def test_filler_spans_agree_with_find_fillers_on_typed_text() -> None:
+    text = "So, um, the idea was, like, fifty milliseconds, basically, yeah. Right, you know?"
+    assert [part.lower() for part in _spanned(text)] == fillers(text)
+
+
+def test_filler_spans_by_language() -> None:
+    korean = "음... 그 프로젝트에서 저는 그... 리더였고 뭐, 어 결과가 좋았습니다"
+    assert _spanned(korean, "ko") == ["음", "그", "뭐", "어"]
+    # English context rules are for English: in Korean text only filled pauses count.
+    assert _spanned("음, like, 캐시를 um 붙였습니다", "ko") == ["음", "um"]
+    assert _spanned("Um, like, it was slow.", "en-US") == ["Um", "like"]
+    assert _spanned("Ähm, also, um, like, es war langsam.", "de") == ["um"]
+    assert filler_spans("", "en") == []
 
 
 def test_pace_against_the_band() -> None:

@@ -197,3 +197,64 @@ def test_a_red_flag_costs_every_dimension_and_a_short_answer_pays_in_full(
     lost = penalties(blaming.findings, Level.MID)
     assert RED_FLAGS & fired(blaming)
     assert all(points > 0 for points in lost.values())
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "kind", "language"),
+    [
+        (
+            "What would you say is your greatest weakness?",
+            "Talking to people comes easily to me, but statistics always took me real effort, "
+            "so this year I signed up for an evening course to firm up the basics.",
+            Kind.BEHAVIORAL,
+            Language.EN,
+        ),
+        (
+            "How would you explain recursion to a child?",
+            "It's like Russian dolls: to open the biggest one you open the next one inside, "
+            "and you keep going until you reach the tiny doll that doesn't open. Then you put "
+            "them back together in reverse order.",
+            Kind.TECHNICAL,
+            Language.EN,
+        ),
+        (
+            "Design Twitter.",
+            "Alright, so we'll have Redis for caching hot timelines, PostgreSQL as the main "
+            "database for accounts and follows, and Kafka as the message queue that fans new "
+            "posts out to followers' cached timelines.",
+            Kind.SYSTEM_DESIGN,
+            Language.EN,
+        ),
+        (
+            "본인의 약점은 무엇인가요?",
+            "저는 말로 설명하는 건 편한데 숫자를 다루는 건 늘 시간이 걸렸습니다. "
+            "그래서 올해 통계 수업을 들으면서 기초를 다지고 있습니다.",
+            Kind.BEHAVIORAL,
+            Language.KO,
+        ),
+    ],
+)
+def test_answers_in_their_own_words_are_on_topic(
+    rubric: Rubric, question: str, answer: str, kind: Kind, language: Language
+) -> None:
+    asked = Question("adhoc", kind, language, (Level.MID,), (), question, "")
+
+    evaluation = rubric.evaluate(Answer(answer), asked, Level.MID, language)
+
+    assert evaluation.on_topic, evaluation.topic
+
+
+def test_small_talk_is_still_unrelated_to_a_technical_question(rubric: Rubric) -> None:
+    answer = (
+        "My dog learned to open the fridge last month. She puts her paw on the handle, pulls, "
+        "and then runs off with whatever is on the front shelf, which is usually cheese. We "
+        "had to put a child lock on it in the end."
+    )
+    asked = Question(
+        "adhoc", Kind.TECHNICAL, Language.EN, (Level.MID,), (), "What is dependency injection?", ""
+    )
+
+    evaluation = rubric.evaluate(Answer(answer), asked, Level.MID)
+
+    assert not evaluation.on_topic
+    assert evaluation.topic == "unrelated"
