@@ -13,6 +13,7 @@ from bot.coaching.answer import Answer
 from bot.coaching.grading import GradingContext
 from bot.coaching.models import Evaluation
 from bot.config import Settings
+from bot.copy import text
 from bot.errors import CoachError
 from bot.interview.engine import InterviewEngine, StartOptions
 from bot.interview.events import (
@@ -30,6 +31,8 @@ from bot.presenters import (
     dimensions_line,
     evaluation_note,
     finding_line,
+    kind_name,
+    level_name,
     probe_line,
     reevaluation_lines,
     rewrite_blocks,
@@ -44,11 +47,6 @@ log = logging.getLogger(__name__)
 
 TERMINAL_USER = 0
 
-COMMANDS_HELP = (
-    "(one answer per line; '@path/to/answer.wav' answers with a recording; "
-    "':skip', ':hint', ':finish' also work; ':rewind N' makes your next line a retry of "
-    "question N; ':reevaluate' re-grades answers the AI coach missed)"
-)
 REWIND = re.compile(r"^:rewind\s+(\S+)\s*$")
 
 
@@ -57,75 +55,112 @@ def _write(out: TextIO, text: str = "") -> None:
     out.flush()
 
 
-def render_event(event: Event, out: TextIO) -> None:
-    """Write one engine event to the terminal."""
+def render_event(event: Event, out: TextIO, language: Language = Language.EN) -> None:
+    """Write one engine event to the terminal, in the session's language."""
+    lang = language
     if isinstance(event, QuestionAsked):
-        _write(
-            out, f"\nQ{event.number}/{event.total} [{event.turn.level.value}] {event.turn.prompt}"
+        line = text(
+            "interview.terminal.question",
+            lang,
+            number=event.number,
+            total=event.total,
+            level=event.turn.level.value,
+            prompt=event.turn.prompt,
         )
+        _write(out, "\n" + line)
     elif isinstance(event, FollowUpAsked):
-        _write(out, f"\nFollow-up: {event.turn.prompt}")
+        _write(out, "\n" + text("interview.terminal.follow_up", lang, prompt=event.turn.prompt))
     elif isinstance(event, LevelChanged):
-        _write(out, f"\nDifficulty {event.old.value} -> {event.new.value}: {event.reason}")
+        line = text(
+            "interview.terminal.level_changed",
+            lang,
+            old=event.old.value,
+            new=event.new.value,
+            reason=event.reason,
+        )
+        _write(out, "\n" + line)
     elif isinstance(event, FeedbackGiven):
-        probe = probe_line(event.evaluation, event.number or 0)
+        probe = probe_line(event.evaluation, event.number or 0, lang)
         if probe:
             _write(out, probe)
-        _write_evaluation(event.evaluation, out)
+        _write_evaluation(event.evaluation, out, lang)
     elif isinstance(event, RewindAsked):
         first = event.turn.evaluation
-        _write(
-            out,
-            f"\nRewind Q{event.number} (attempt {event.attempts + 1}"
-            + (f"; first attempt {first.score}/100" if first is not None else "")
-            + f"): {event.turn.prompt}",
+        first_text = (
+            text("interview.terminal.rewind_first", lang, score=first.score)
+            if first is not None
+            else ""
         )
-        _write(out, "Your next line is the retry.")
+        line = text(
+            "interview.terminal.rewind",
+            lang,
+            number=event.number,
+            attempt=event.attempts + 1,
+            first=first_text,
+            prompt=event.turn.prompt,
+        )
+        _write(out, "\n" + line)
+        _write(out, text("interview.terminal.next_is_retry", lang))
     elif isinstance(event, RetryGraded):
-        _write(out, f"\nRetry of Q{event.number} (attempt {event.attempt_number}):")
-        for line in comparison_lines(event.comparison):
-            _write(out, f"  {line}")
-        _write_evaluation(event.attempt.evaluation, out)
+        line = text(
+            "interview.terminal.retry", lang, number=event.number, attempt=event.attempt_number
+        )
+        _write(out, "\n" + line)
+        for change in comparison_lines(event.comparison, lang):
+            _write(out, f"  {change}")
+        _write_evaluation(event.attempt.evaluation, out, lang)
         if event.pending is not None:
-            _write(out, f"\nBack to: {event.pending.prompt}")
+            back = text("interview.terminal.back_to", lang, prompt=event.pending.prompt)
+            _write(out, "\n" + back)
     elif isinstance(event, SessionEnded):
-        _write(out, "\n== Session summary ==")
-        for line in summary_lines(event.summary):
+        _write(out, "\n" + text("interview.terminal.summary_heading", lang))
+        for line in summary_lines(event.summary, lang):
             _write(out, line)
 
 
-def _write_evaluation(ev: Evaluation, out: TextIO) -> None:
+def _write_evaluation(ev: Evaluation, out: TextIO, lang: Language = Language.EN) -> None:
     """Write one evaluation: score and source, dimensions, evidence, coaching, rewrites."""
-    _write(out, f"Score: {ev.score}/100 ({ev.source}) - {source_label(ev)}")
+    _write(
+        out,
+        text(
+            "interview.terminal.score",
+            lang,
+            score=ev.score,
+            source=ev.source,
+            label=source_label(ev, lang),
+        ),
+    )
     note = evaluation_note(ev)
     if note:
-        _write(out, f"  Note: {note}")
-    _write(out, f"  {dimensions_line(ev)}")
+        _write(out, text("interview.terminal.note", lang, note=note))
+    _write(out, f"  {dimensions_line(ev, lang)}")
     for finding in ev.problems:
-        _write(out, f"  - {finding_line(finding)}")
-    _write(out, f"  Praise: {without_heading(ev.coaching.praise)}")
-    _write(out, f"  Fix: {without_heading(ev.coaching.fix)}")
-    _write(out, f"  Tip: {without_heading(ev.coaching.tip)}")
-    for heading, text in rewrite_blocks(ev):
-        _write(out, f"  Rewrite - {heading}:")
-        for line in text.splitlines():
+        _write(out, f"  - {finding_line(finding, lang)}")
+    _write(out, text("interview.terminal.praise", lang, text=without_heading(ev.coaching.praise)))
+    _write(out, text("interview.terminal.fix", lang, text=without_heading(ev.coaching.fix)))
+    _write(out, text("interview.terminal.tip", lang, text=without_heading(ev.coaching.tip)))
+    for heading, body in rewrite_blocks(ev, lang):
+        _write(out, text("interview.terminal.rewrite", lang, heading=heading))
+        for line in body.splitlines():
             _write(out, f"    {line}")
 
 
-async def _command(line: str, engine: InterviewEngine, session_id: int, out: TextIO) -> bool:
+async def _command(
+    line: str, engine: InterviewEngine, session_id: int, out: TextIO, lang: Language
+) -> bool:
     """Run a ':rewind N' or ':reevaluate' line; return whether the line was one."""
     match = REWIND.match(line)
     if match:
         try:
-            render_event(await engine.rewind(session_id, int(match.group(1))), out)
+            render_event(await engine.rewind(session_id, int(match.group(1))), out, lang)
         except ValueError:
-            _write(out, "Use ':rewind N' with the question number, for example ':rewind 1'.")
+            _write(out, text("interview.terminal.rewind_usage", lang))
         except CoachError as exc:
-            _write(out, exc.user_message)
+            _write(out, exc.message_in(lang))
         return True
     if line == ":reevaluate":
-        for text in reevaluation_lines(await engine.reevaluate(session_id)):
-            _write(out, text)
+        for change in reevaluation_lines(await engine.reevaluate(session_id), lang):
+            _write(out, change)
         return True
     return False
 
@@ -148,13 +183,17 @@ async def rehearse(
             StartOptions(TERMINAL_USER, None, kind, level, count, language)
         )
         assert session.id is not None
-        _write(
-            out,
-            f"Mockingbird rehearsal: {kind.value.replace('_', ' ')}, {level.value}. "
-            f"{COMMANDS_HELP}",
+        help_text = text("interview.terminal.help", language)
+        banner = text(
+            "interview.terminal.banner",
+            language,
+            kind=kind_name(kind.value, language),
+            level=level_name(level.value, language),
+            help=help_text,
         )
+        _write(out, banner)
         for event in events:
-            render_event(event, out)
+            render_event(event, out, language)
         ended = any(isinstance(e, SessionEnded) for e in events)
         while not ended:
             out.write("> ")
@@ -165,11 +204,12 @@ async def rehearse(
             elif line.strip() == ":skip":
                 events = await engine.skip(session.id)
             elif line.strip() == ":hint":
-                _write(out, f"Hint: {engine.hint(await engine.session(session.id))}")
+                hint = engine.hint(await engine.session(session.id))
+                _write(out, text("interview.terminal.hint", language, hint=hint))
                 continue
             elif line.strip() == ":finish":
                 events = await engine.finish(session.id)
-            elif await _command(line.strip(), engine, session.id, out):
+            elif await _command(line.strip(), engine, session.id, out, language):
                 continue
             else:
                 try:
@@ -177,18 +217,20 @@ async def rehearse(
                         transcript, report = await transcribe_file(
                             line.strip()[1:], services.stt, language.value, services.audio_limits
                         )
-                        _write(out, f"Transcript: {transcript.text}")
-                        _write(out, f"Delivery: {report.summary()}")
+                        said = text("interview.terminal.transcript", language, text=transcript.text)
+                        _write(out, said)
+                        delivery = report.summary()
+                        _write(out, text("interview.terminal.delivery", language, summary=delivery))
                         events = await engine.answer(
                             session.id, transcript.text, transcript.words, spoken=True
                         )
                     else:
                         events = await engine.answer(session.id, line)
                 except CoachError as exc:
-                    _write(out, exc.user_message)
+                    _write(out, exc.message_in(language))
                     continue
             for event in events:
-                render_event(event, out)
+                render_event(event, out, language)
             ended = any(isinstance(e, SessionEnded) for e in events)
         return 0
     finally:
@@ -206,7 +248,7 @@ async def transcribe(
     if as_json:
         _write(out, json.dumps(data, ensure_ascii=False, indent=2))
         return 0
-    _write(out, data["text"] or "(no speech found)")
+    _write(out, data["text"] or text("interview.terminal.no_speech", language))
     _write(out, str(data["summary"]))
     for word in data["words"]:
         _write(out, f"{word['start_ms']:>7} {word['end_ms']:>7}  {word['word']}")

@@ -9,25 +9,24 @@ import uuid
 import aiohttp
 import discord
 
+from bot.catalog import Language
 from bot.config import TOKEN_HELP
+from bot.copy import text
 from bot.errors import CoachError, ConfigError
+from bot.privacy import PrivacyService
 from bot.services import Services
 from bot.voice.coach import VoiceCoach
 from bot.voice.discord_link import DiscordVoiceConnector
+from cogs._buttons import locale_language
 from cogs.admin import AdminCog
 from cogs.interview import InterviewCog
 from cogs.interview._audio import SpeechServices
 from cogs.privacy import PrivacyCog
 from cogs.voice import VoiceCog
-from storage.privacy import SqlitePrivacyStore
+from storage.privacy import SqlitePrivacyLookups, sqlite_privacy_registry
 from storage.rounds import SqliteRoundStore
 
 log = logging.getLogger(__name__)
-
-APOLOGY = (
-    "Sorry, something went wrong on my side. Your answers so far are saved. "
-    "Please try again in a moment (reference `{ref}`)."
-)
 
 
 def intents() -> discord.Intents:
@@ -53,8 +52,9 @@ class MockingbirdBot(discord.Bot):
         error: BaseException = exception
         if isinstance(exception, discord.ApplicationCommandInvokeError):
             error = exception.original
+        language = error_language(error, context.interaction)
         if isinstance(error, CoachError):
-            await _tell(context.interaction, error.user_message)
+            await _tell(context.interaction, error.message_in(language))
             return
         ref = uuid.uuid4().hex[:8]
         log.error(
@@ -66,7 +66,7 @@ class MockingbirdBot(discord.Bot):
             context.channel_id,
             exc_info=error,
         )
-        await _tell(context.interaction, APOLOGY.format(ref=ref))
+        await _tell(context.interaction, text("common.apology", language, ref=ref))
 
     async def on_error(self, event_method: str, *args: object, **kwargs: object) -> None:
         """Answer a failed listener: the safe message of a known error, else an apology."""
@@ -74,8 +74,11 @@ class MockingbirdBot(discord.Bot):
         target = next(
             (a for a in args if isinstance(a, discord.Message | discord.Interaction)), None
         )
+        language = error_language(
+            error, target if isinstance(target, discord.Interaction) else None
+        )
         if isinstance(error, CoachError):
-            text = error.user_message
+            reply = error.message_in(language)
         else:
             ref = uuid.uuid4().hex[:8]
             user = getattr(target, "author", None) or getattr(target, "user", None)
@@ -88,23 +91,32 @@ class MockingbirdBot(discord.Bot):
                 or getattr(getattr(target, "channel", None), "id", None),
                 exc_info=error,
             )
-            text = APOLOGY.format(ref=ref)
+            reply = text("common.apology", language, ref=ref)
         if isinstance(target, discord.Message):
             try:
-                await target.reply(text, allowed_mentions=discord.AllowedMentions.none())
+                await target.reply(reply, allowed_mentions=discord.AllowedMentions.none())
             except discord.HTTPException:
                 log.warning("Could not deliver an error message for %s", event_method)
         elif isinstance(target, discord.Interaction):
-            await _tell(target, text)
+            await _tell(target, reply)
 
 
-async def _tell(interaction: discord.Interaction, text: str) -> None:
+def error_language(
+    error: BaseException | None, interaction: discord.Interaction | None
+) -> Language:
+    """Return the language to apologise in: the error's own, else the Discord client's."""
+    if isinstance(error, CoachError) and error.language is not None:
+        return error.language
+    return locale_language(interaction)
+
+
+async def _tell(interaction: discord.Interaction, message: str) -> None:
     """Answer an interaction privately, whether or not it was already acknowledged."""
     try:
         if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True)
+            await interaction.followup.send(message, ephemeral=True)
         else:
-            await interaction.response.send_message(text, ephemeral=True)
+            await interaction.response.send_message(message, ephemeral=True)
     except discord.HTTPException:
         log.warning(
             "Could not deliver an error message to user %s", getattr(interaction.user, "id", None)
@@ -123,7 +135,6 @@ def create_bot(services: Services) -> MockingbirdBot:
     )
     bot.add_cog(InterviewCog(bot, services.engine, speech))
     bot.add_cog(AdminCog(bot, services.routing))
-    bot.add_cog(PrivacyCog(bot, SqlitePrivacyStore(services.db)))
     settings = services.settings.voice
     connector = DiscordVoiceConnector(bot, stt=services.stt, tts=services.tts, settings=settings)
     coach = VoiceCoach(
@@ -135,6 +146,14 @@ def create_bot(services: Services) -> MockingbirdBot:
     )
     bot.add_cog(VoiceCog(bot, coach))
     bot.voice_coach = coach
+    # Privacy ends live work through the engine and the rounds, so it is built after them.
+    privacy = PrivacyService(
+        sqlite_privacy_registry(services.db),
+        SqlitePrivacyLookups(services.db),
+        services.engine,
+        coach.rounds,
+    )
+    bot.add_cog(PrivacyCog(bot, privacy))
     return bot
 
 

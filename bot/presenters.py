@@ -1,201 +1,183 @@
-"""Plain-text renderings of engine results shared by the terminal and Discord."""
+"""Plain-text renderings of engine results shared by the terminal and Discord.
+
+Every word comes from the copy catalogue (``bot/copy/<language>/feedback.yaml``), so a Korean
+session reads Korean in both places.
+"""
 
 from __future__ import annotations
 
+from bot.catalog import Language
 from bot.coaching.models import Dimension, Evaluation, Finding, Rewrite
+from bot.copy import as_language, catalogue, text
 from bot.interview.events import Comparison, Reevaluation, Summary
 
-DIMENSION_LABELS = {
-    Dimension.STRUCTURE: "Structure",
-    Dimension.DEPTH: "Depth",
-    Dimension.COMMUNICATION: "Communication",
-    Dimension.SENIORITY: "Seniority",
-}
+PROVIDER_NAMES = {"openai": "OpenAI", "anthropic": "Anthropic"}
+# The offline coach's texts start with their own heading; shown under ours it would repeat.
+_LEADING_LABELS = ("What worked:", "Most important fix:", "잘한 점:", "가장 중요한 개선점:")
 
-RULE_TITLES = {
-    "structure.situation_missing": "Situation missing",
-    "structure.task_missing": "Task missing",
-    "structure.action_missing": "Your actions missing",
-    "structure.result_missing": "Result missing",
-    "structure.result_vague": "Vague result",
-    "structure.no_metrics": "No numbers",
-    "depth.no_tradeoffs": "No trade-offs",
-    "depth.no_assumptions": "No stated assumptions",
-    "depth.no_complexity": "No complexity analysis",
-    "depth.umpire_gaps": "UMPIRE steps skipped",
-    "depth.shallow": "Too shallow",
-    "communication.rambling": "Rambling",
-    "communication.hedging": "Hedging",
-    "communication.we_without_i": '"We" without your role',
-    "communication.off_topic": "Off topic",
-    "seniority.no_scale": "No sense of scale",
-    "seniority.no_stakeholders": "No stakeholders",
-    "seniority.no_mentoring": "No mentoring or leverage",
-    "delivery.filler_spike": "Many filler words",
-}
+Lang = Language | str
 
 
-def rule_title(rule_id: str) -> str:
-    """Return a short human title for a rule id."""
-    if rule_id in RULE_TITLES:
-        return RULE_TITLES[rule_id]
+def dimension_label(dimension: Dimension, language: Lang = Language.EN) -> str:
+    """Return a dimension's name in a language."""
+    return text(f"feedback.dimensions.{dimension.value}", language)
+
+
+def rule_title(rule_id: str, language: Lang = Language.EN) -> str:
+    """Return a short human title for a rule id (a readable fallback for unknown ids)."""
+    key = f"feedback.rules.{rule_id}"
+    if catalogue().has(key):
+        return text(key, language)
     return rule_id.split(".", 1)[-1].replace("_", " ").capitalize()
 
 
-def shorten(text: str, limit: int) -> str:
-    """Return ``text`` cut at a word boundary to at most ``limit`` characters."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0]
+def kind_name(kind_value: str, language: Lang = Language.EN) -> str:
+    """Return an interview kind's name ("system design") in a language."""
+    return text(f"common.kinds.{kind_value}", language)
+
+
+def level_name(level_value: str, language: Lang = Language.EN) -> str:
+    """Return a level's name in a language."""
+    return text(f"common.levels.{level_value}", language)
+
+
+def shorten(value: str, limit: int) -> str:
+    """Return ``value`` cut at a word boundary to at most ``limit`` characters."""
+    value = " ".join(value.split())
+    if len(value) <= limit:
+        return value
+    cut = value[: limit - 1].rsplit(" ", 1)[0]
     return cut + "…"
 
 
-def evidence_text(finding: Finding, limit: int = 120) -> str:
+def evidence_text(finding: Finding, limit: int = 120, language: Lang = Language.EN) -> str:
     """Return the finding's evidence as a quote, or the "absent" marker."""
     ev = finding.evidence
     if ev.absent:
-        return "(absent from the answer)"
+        return text("feedback.labels.absent", language)
     where = ""
     if ev.start_ms is not None and ev.end_ms is not None:
-        where = f" at {ev.start_ms / 1000:.1f}s"
+        where = text("feedback.labels.at_seconds", language, seconds=f"{ev.start_ms / 1000:.1f}")
     return f"\u201c{shorten(ev.quote or '', limit)}\u201d{where}"
 
 
-def finding_line(finding: Finding) -> str:
+def finding_line(finding: Finding, language: Lang = Language.EN) -> str:
     """Return one line: severity, title, evidence and the fix."""
-    return (
-        f"[{finding.severity.value}] {rule_title(finding.rule_id)}: {evidence_text(finding)}"
-        f" -> {finding.fix}"
-    )
+    title = rule_title(finding.rule_id, language)
+    evidence = evidence_text(finding, language=language)
+    severity = text(f"feedback.severity.{finding.severity.value}", language)
+    return f"[{severity}] {title}: {evidence} -> {finding.fix}"
 
 
-def dimensions_line(evaluation: Evaluation) -> str:
+def dimensions_line(evaluation: Evaluation, language: Lang = Language.EN) -> str:
     """Return the four dimension scores on one line."""
     return " · ".join(
-        f"{DIMENSION_LABELS[d]} {evaluation.dimensions[d]}"
+        f"{dimension_label(d, language)} {evaluation.dimensions[d]}"
         for d in Dimension
         if d in evaluation.dimensions
     )
 
 
-def summary_lines(summary: Summary) -> list[str]:
+def summary_lines(summary: Summary, language: Lang = Language.EN) -> list[str]:
     """Return the session summary as lines of text."""
     s = summary.session
+    moved = (
+        text("feedback.summary.level_moved", language, level=level_name(s.level.value, language))
+        if s.level is not s.start_level
+        else ""
+    )
     lines = [
-        f"Kind: {s.kind.value.replace('_', ' ')} · level {s.start_level.value}"
-        + (f" -> {s.level.value}" if s.level is not s.start_level else ""),
-        f"Answered: {summary.answered} · skipped: {summary.skipped}",
+        text(
+            "feedback.summary.kind_level",
+            language,
+            kind=kind_name(s.kind.value, language),
+            level=level_name(s.start_level.value, language),
+        )
+        + moved,
+        text(
+            "feedback.summary.answered",
+            language,
+            answered=summary.answered,
+            skipped=summary.skipped,
+        ),
     ]
     if summary.average_score is not None:
-        lines.append(f"Average score: {summary.average_score:.0f}/100")
-        lines.append("Scores: " + ", ".join(str(x) for x in summary.scores))
-    if summary.dimensions:
         lines.append(
-            "Dimensions: "
-            + " · ".join(f"{DIMENSION_LABELS[d]} {v:.0f}" for d, v in summary.dimensions.items())
+            text("feedback.summary.average", language, average=f"{summary.average_score:.0f}")
         )
+        scores = ", ".join(str(x) for x in summary.scores)
+        lines.append(text("feedback.summary.scores", language, scores=scores))
+    if summary.dimensions:
+        dims = " · ".join(
+            f"{dimension_label(d, language)} {v:.0f}" for d, v in summary.dimensions.items()
+        )
+        lines.append(text("feedback.summary.dimensions", language, dimensions=dims))
     if summary.recurring:
-        lines.append("Work on:")
+        lines.append(text("feedback.summary.work_on", language))
         lines.extend(
-            f"  - {rule_title(r.rule_id)} ({r.count}x): {r.fix}" for r in summary.recurring
+            text(
+                "feedback.summary.recurring",
+                language,
+                title=rule_title(r.rule_id, language),
+                count=r.count,
+                fix=r.fix,
+            )
+            for r in summary.recurring
         )
     if summary.best is not None and summary.best.evaluation is not None:
         lines.append(
-            f"Strongest answer: \u201c{shorten(summary.best.prompt, 80)}\u201d "
-            f"({summary.best.evaluation.score}/100)"
+            text(
+                "feedback.summary.strongest",
+                language,
+                prompt=shorten(summary.best.prompt, 80),
+                score=summary.best.evaluation.score,
+            )
         )
     if summary.answered == 0:
-        lines.append("No answers were graded in this session.")
+        lines.append(text("feedback.summary.nothing_graded", language))
     return lines
 
 
-REWRITE_TITLES = {"minimal": "Minimal patch", "medium": "Medium rewrite", "ideal": "Ideal answer"}
-PROVIDER_NAMES = {"openai": "OpenAI", "anthropic": "Anthropic"}
-
-# Headings of one answer's feedback, in the interview's language.
-FEEDBACK_LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "score": "Score",
-        "praise": "What worked",
-        "fix": "Fix first",
-        "tip": "Tip",
-        "evidence": "Evidence",
-    },
-    "ko": {
-        "score": "점수",
-        "praise": "잘한 점",
-        "fix": "먼저 고칠 점",
-        "tip": "팁",
-        "evidence": "근거",
-    },
-}
-_SOURCE_LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "llm": "Coached by {provider}",
-        "budget": "Offline coach (today's AI budget is used up)",
-        "failed": "Offline coach (the AI coach was unavailable)",
-        "offline": "Offline coach",
-        "the_ai": "the AI coach",
-    },
-    "ko": {
-        "llm": "{provider} AI 코칭",
-        "budget": "오프라인 코치 (오늘의 AI 사용량 소진)",
-        "failed": "오프라인 코치 (AI 코치를 사용할 수 없음)",
-        "offline": "오프라인 코치",
-        "the_ai": "AI 코치",
-    },
-}
-# The offline coach's texts start with their own heading; shown under ours it would repeat.
-_LEADING_LABELS = ("What worked:", "Most important fix:", "잘한 점:", "가장 중요한 개선점:")
-
-
-_PROBE_TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "answered": "Follow-up answered: that fills the gap",
-        "answered_rule": "Follow-up answered: {title} is fixed",
-        "open": "The follow-up is still open: {title} is still missing",
-        "open_model": "The follow-up is still open: that did not add what it asked for",
-        "grade_up": "question {number} grade {before} → {after}",
-        "grade_same": "question {number} grade stays {after}",
-    },
-    "ko": {
-        "answered": "후속 질문에 답했습니다: 빠진 부분을 채웠습니다",
-        "answered_rule": "후속 질문에 답했습니다: {title} 해결",
-        "open": "후속 질문이 아직 남아 있습니다: {title}",
-        "open_model": "후속 질문이 아직 남아 있습니다: 질문이 요구한 내용이 더해지지 않았습니다",
-        "grade_up": "{number}번 질문 점수 {before} → {after}",
-        "grade_same": "{number}번 질문 점수 {after} 유지",
-    },
-}
-
-
-def probe_line(evaluation: Evaluation, number: int, language: str = "en") -> str | None:
+def probe_line(evaluation: Evaluation, number: int, language: Lang = Language.EN) -> str | None:
     """Return what a reply to a follow-up did for its question, or None for other answers."""
     result = evaluation.probe
     if result is None:
         return None
-    texts = _PROBE_TEXTS.get(language, _PROBE_TEXTS["en"])
-    title = rule_title(result.rule_id) if result.rule_id else ""
+    title = rule_title(result.rule_id, language) if result.rule_id else ""
     if result.answered:
-        head = texts["answered_rule"].format(title=title) if title else texts["answered"]
+        head = (
+            text("feedback.probe.answered_rule", language, title=title)
+            if title
+            else text("feedback.probe.answered", language)
+        )
         if result.evidence.quote:
             head += f" (\u201c{shorten(result.evidence.quote, 100)}\u201d)"
     else:
-        head = texts["open"].format(title=title) if title else texts["open_model"]
-    grade = "grade_up" if evaluation.score > result.before else "grade_same"
-    tail = texts[grade].format(number=number, before=result.before, after=evaluation.score)
+        head = (
+            text("feedback.probe.open", language, title=title)
+            if title
+            else text("feedback.probe.open_model", language)
+        )
+    key = "grade_up" if evaluation.score > result.before else "grade_same"
+    tail = text(
+        f"feedback.probe.{key}",
+        language,
+        number=number,
+        before=result.before,
+        after=evaluation.score,
+    )
     return f"{head} · {tail}"
 
 
-def feedback_labels(language: str = "en") -> dict[str, str]:
-    """Return the feedback headings for a language (English when it has none)."""
-    return FEEDBACK_LABELS.get(language, FEEDBACK_LABELS["en"])
+def feedback_labels(language: Lang = Language.EN) -> dict[str, str]:
+    """Return the feedback headings for a language."""
+    keys = ("score", "praise", "fix", "tip", "evidence", "note")
+    return {k: text(f"feedback.labels.{k}", language) for k in keys}
 
 
-def without_heading(text: str) -> str:
+def without_heading(value: str) -> str:
     """Return coaching text without a heading it already carries ("What worked: ...")."""
-    stripped = text.strip()
+    stripped = value.strip()
     for label in _LEADING_LABELS:
         if stripped.startswith(label):
             rest = stripped[len(label) :].strip()
@@ -204,19 +186,21 @@ def without_heading(text: str) -> str:
     return stripped
 
 
-def source_label(evaluation: Evaluation, language: str = "en") -> str:
+def source_label(evaluation: Evaluation, language: Lang = Language.EN) -> str:
     """Return who graded: "Coached by <provider>" or "Offline coach" with the reason."""
-    texts = _SOURCE_LABELS.get(language, _SOURCE_LABELS["en"])
     if evaluation.source == "llm":
-        provider = (evaluation.provenance.provider if evaluation.provenance else None) or texts[
-            "the_ai"
-        ]
-        return texts["llm"].format(provider=PROVIDER_NAMES.get(provider, provider))
+        provider = evaluation.provenance.provider if evaluation.provenance else None
+        name = (
+            PROVIDER_NAMES.get(provider, provider)
+            if provider
+            else text("feedback.source.the_ai", language)
+        )
+        return text("feedback.source.llm", language, provider=name)
     if evaluation.budget_exhausted:
-        return texts["budget"]
+        return text("feedback.source.budget", language)
     if evaluation.model_missing:
-        return texts["failed"]
-    return texts["offline"]
+        return text("feedback.source.failed", language)
+    return text("feedback.source.offline", language)
 
 
 def evaluation_note(evaluation: Evaluation) -> str | None:
@@ -230,87 +214,126 @@ def rewrites_of(evaluation: Evaluation) -> list[Rewrite]:
     return [r for r in evaluation.rewrites if r.text.strip()]
 
 
-def _rewrite_head(rewrite: Rewrite) -> str:
-    title = REWRITE_TITLES.get(rewrite.style, rewrite.style or "Rewrite")
-    fixes = [rule_title(f) for f in rewrite.fixes]
-    parts = [title]
-    if fixes:
-        parts.append("fixes " + ", ".join(fixes))
+def _rewrite_head(rewrite: Rewrite, language: Lang) -> str:
+    style = rewrite.style if rewrite.style in ("minimal", "medium", "ideal") else "other"
+    parts = [text(f"feedback.rewrites.{style}", language)]
+    if rewrite.fixes:
+        titles = ", ".join(rule_title(f, language) for f in rewrite.fixes)
+        parts.append(text("feedback.rewrites.fixes", language, titles=titles))
     if rewrite.estimated_score is not None:
-        parts.append(f"est. {rewrite.estimated_score}/100")
+        parts.append(text("feedback.rewrites.estimate", language, score=rewrite.estimated_score))
     return " · ".join(parts)
 
 
-def rewrites_summary(evaluation: Evaluation) -> str | None:
+def rewrites_summary(evaluation: Evaluation, language: Lang = Language.EN) -> str | None:
     """Return one line per rewrite (title, what it fixes, estimated score), or None."""
     rewrites = rewrites_of(evaluation)
     if not rewrites:
         return None
-    return "\n".join(f"- {_rewrite_head(r)}" for r in rewrites)
+    return "\n".join(f"- {_rewrite_head(r, language)}" for r in rewrites)
 
 
-def rewrite_blocks(evaluation: Evaluation) -> list[tuple[str, str]]:
+def rewrite_blocks(evaluation: Evaluation, language: Lang = Language.EN) -> list[tuple[str, str]]:
     """Return (heading, text) for each rewrite, minimal patch first."""
-    return [(_rewrite_head(r), r.text.strip()) for r in rewrites_of(evaluation)]
+    return [(_rewrite_head(r, language), r.text.strip()) for r in rewrites_of(evaluation)]
 
 
 def _signed(delta: int) -> str:
     return f"+{delta}" if delta > 0 else str(delta) if delta < 0 else "±0"
 
 
-def comparison_lines(comparison: Comparison) -> list[str]:
+def comparison_lines(comparison: Comparison, language: Lang = Language.EN) -> list[str]:
     """Return the change between two evaluations: score, dimensions, fixed and new rules."""
     before, after = comparison.before, comparison.after
-    lines = [f"Score {before.score} -> {after.score} ({_signed(comparison.score_delta)})"]
+    lines = [
+        text(
+            "feedback.comparison.score",
+            language,
+            before=before.score,
+            after=after.score,
+            delta=_signed(comparison.score_delta),
+        )
+    ]
     lines.extend(
-        f"  {DIMENSION_LABELS[d]}: {old} -> {new} ({_signed(new - old)})"
+        text(
+            "feedback.comparison.dimension",
+            language,
+            dimension=dimension_label(d, language),
+            before=old,
+            after=new,
+            delta=_signed(new - old),
+        )
         for d, (old, new) in comparison.dimensions.items()
     )
-    if comparison.fixed:
-        lines.append("Fixed: " + ", ".join(f"{rule_title(r)} ({r})" for r in comparison.fixed))
-    if comparison.new:
-        lines.append(
-            "Newly triggered: " + ", ".join(f"{rule_title(r)} ({r})" for r in comparison.new)
+
+    def named(rules: tuple[str, ...], with_id: bool = True) -> str:
+        return ", ".join(
+            f"{rule_title(r, language)} ({r})" if with_id else rule_title(r, language)
+            for r in rules
         )
+
+    if comparison.fixed:
+        lines.append(text("feedback.comparison.fixed", language, rules=named(comparison.fixed)))
+    if comparison.new:
+        lines.append(text("feedback.comparison.new", language, rules=named(comparison.new)))
     if comparison.still:
-        lines.append("Still open: " + ", ".join(rule_title(r) for r in comparison.still))
+        lines.append(
+            text("feedback.comparison.still", language, rules=named(comparison.still, False))
+        )
     if not (comparison.fixed or comparison.new or comparison.still):
-        lines.append("No rubric issues in either attempt.")
+        lines.append(text("feedback.comparison.none", language))
     return lines
 
 
-REEVALUATE_STOPPED = {
-    "no_model": "No AI model key is configured on this bot, so answers can only be graded "
-    "offline. Ask the bot's host to set OPENAI_API_KEY or ANTHROPIC_API_KEY.",
-    "unavailable": "The AI coach is still unavailable. Your answers are saved; try again later.",
-    "budget": "This server has used today's AI coaching budget. It resets tomorrow (UTC); "
-    "try again then.",
-}
-
-
-def reevaluation_lines(result: Reevaluation) -> list[str]:
+def reevaluation_lines(result: Reevaluation, language: Lang = Language.EN) -> list[str]:
     """Return what a re-evaluation changed, or why it changed nothing."""
     if result.needed == 0:
         if result.offline_only:
             return [
-                "Nothing to re-grade: no answer here was missed by an AI coach outage. "
-                f"{result.offline_only} answer(s) were graded by the offline coach because no "
-                "AI model key was configured; only answers the AI coach could not grade while "
-                "it was down are re-graded."
+                text("feedback.reevaluation.nothing_offline", language, count=result.offline_only)
             ]
-        return [
-            "Nothing to re-grade: every graded answer in this interview already has the "
-            "AI coach's feedback."
-        ]
+        return [text("feedback.reevaluation.nothing", language)]
     lines: list[str] = []
     if result.regraded:
-        lines.append(f"Re-graded {len(result.regraded)} answer(s) with the AI coach:")
+        lines.append(text("feedback.reevaluation.regraded", language, count=len(result.regraded)))
         for item in result.regraded:
-            label = "follow-up of question" if item.turn.is_follow_up else "question"
-            lines.append(f"{label.capitalize()} {item.number}: {shorten(item.turn.prompt, 80)}")
-            lines.extend("  " + line for line in comparison_lines(item.comparison))
+            key = "follow_up" if item.turn.is_follow_up else "question"
+            lines.append(
+                text(
+                    f"feedback.reevaluation.{key}",
+                    language,
+                    number=item.number,
+                    prompt=shorten(item.turn.prompt, 80),
+                )
+            )
+            lines.extend("  " + line for line in comparison_lines(item.comparison, language))
     if result.stopped is not None:
-        lines.append(REEVALUATE_STOPPED.get(result.stopped, REEVALUATE_STOPPED["unavailable"]))
+        stopped = result.stopped if result.stopped in ("no_model", "budget") else "unavailable"
+        lines.append(text(f"feedback.reevaluation.stopped_{stopped}", language))
         if result.remaining:
-            lines.append(f"{result.remaining} answer(s) still wait for the AI coach.")
+            lines.append(text("feedback.reevaluation.remaining", language, count=result.remaining))
     return lines
+
+
+__all__ = [
+    "as_language",
+    "comparison_lines",
+    "dimension_label",
+    "dimensions_line",
+    "evaluation_note",
+    "evidence_text",
+    "feedback_labels",
+    "finding_line",
+    "kind_name",
+    "level_name",
+    "probe_line",
+    "reevaluation_lines",
+    "rewrite_blocks",
+    "rewrites_of",
+    "rewrites_summary",
+    "rule_title",
+    "shorten",
+    "source_label",
+    "summary_lines",
+    "without_heading",
+]

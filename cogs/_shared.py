@@ -1,4 +1,8 @@
-"""Pieces every command group uses: interview option decorators and persistent button views."""
+"""Pieces every command group uses: interview option decorators and persistent button views.
+
+Names, descriptions and choices come from the copy catalogue in English, with Korean
+localisations so a Korean Discord client shows them in Korean.
+"""
 
 from __future__ import annotations
 
@@ -9,50 +13,88 @@ from typing import Any, TypeVar
 import discord
 
 from bot.catalog import Kind, Language, Level
+from bot.copy import catalogue, localized, text
 
 log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-KIND_CHOICES = [
-    discord.OptionChoice("Behavioral", Kind.BEHAVIORAL.value),
-    discord.OptionChoice("Technical", Kind.TECHNICAL.value),
-    discord.OptionChoice("System design", Kind.SYSTEM_DESIGN.value),
-    discord.OptionChoice("Coding (UMPIRE walk-through)", Kind.CODING.value),
-]
-LEVEL_CHOICES = [discord.OptionChoice(lvl.value.capitalize(), lvl.value) for lvl in Level]
+
+def _choice(key: str, value: str) -> discord.OptionChoice:
+    return discord.OptionChoice(text(key), value, name_localizations=catalogue().localizations(key))
+
+
+def kind_choices() -> list[discord.OptionChoice]:
+    """Return the interview kinds as option choices."""
+    return [_choice(f"interview.choices.{kind.value}", kind.value) for kind in Kind]
+
+
+def level_choices() -> list[discord.OptionChoice]:
+    """Return the levels as option choices."""
+    return [_choice(f"interview.choices.{level.value}", level.value) for level in Level]
+
+
 LANGUAGE_CHOICES = [
     discord.OptionChoice("English", Language.EN.value),
     discord.OptionChoice("한국어 (Korean)", Language.KO.value),
 ]
 
 
+def option(key: str, input_type: Any, **kwargs: Any) -> Callable[[F], F]:
+    """Return ``discord.option`` for the option ``<area>.options.<name>`` of the catalogue."""
+    name = key.rsplit(".", 1)[-1]
+    return discord.option(  # type: ignore[no-any-return]
+        name,
+        input_type,
+        description=text(f"{key}.description"),
+        **localized(key),
+        **kwargs,
+    )
+
+
+def command(key: str) -> dict[str, Any]:
+    """Return the keyword arguments of a slash command or group named by ``key``."""
+    return {
+        "name": text(f"{key}.name"),
+        "description": text(f"{key}.description"),
+        **localized(key),
+    }
+
+
 def interview_options(
     *,
-    kind: str = "What kind of interview",
-    level: str = "Your level",
-    language: str = "Interview language",
+    kind: str = "interview.options.kind",
+    level: str = "interview.options.level",
+    language: str = "interview.options.language",
 ) -> Callable[[F], F]:
-    """Add the kind, level and language options (with these descriptions) to a command."""
+    """Add the kind, level and language options (descriptions from these keys) to a command."""
 
     def apply(func: F) -> F:
         # Applied innermost-first, so Discord lists them kind, level, language.
-        func = discord.option(
-            "language",
-            str,
-            description=language,
-            choices=LANGUAGE_CHOICES,
-            default=Language.EN.value,
-        )(func)
-        func = discord.option(
-            "level", str, description=level, choices=LEVEL_CHOICES, default=Level.MID.value
-        )(func)
-        func = discord.option(
-            "kind", str, description=kind, choices=KIND_CHOICES, default=Kind.BEHAVIORAL.value
-        )(func)
+        func = _named("language", language, choices=LANGUAGE_CHOICES, default=Language.EN.value)(
+            func
+        )
+        func = _named("level", level, choices=level_choices(), default=Level.MID.value)(func)
+        func = _named("kind", kind, choices=kind_choices(), default=Kind.BEHAVIORAL.value)(func)
         return func
 
     return apply
+
+
+def _named(name: str, key: str, **kwargs: Any) -> Callable[[F], F]:
+    """Return a string option whose parameter is ``name``, described by ``key``.
+
+    ``key`` names catalogue entries (``<key>.name``, ``<key>.description``); plain text is
+    taken as the description itself.
+    """
+    described = catalogue().has(f"{key}.description")
+    return discord.option(  # type: ignore[no-any-return]
+        name,
+        str,
+        description=text(f"{key}.description") if described else key,
+        **(localized(key) if described else {}),
+        **kwargs,
+    )
 
 
 def persistent_view(*buttons: discord.ui.Button[discord.ui.View]) -> discord.ui.View:

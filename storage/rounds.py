@@ -9,15 +9,8 @@ from typing import Any
 import aiosqlite
 
 from bot.catalog import Kind, Language, Level
-from bot.interview.rounds import (
-    AnswerRecord,
-    Participant,
-    Rating,
-    RatingRecord,
-    Round,
-    RoundMode,
-    RoundStatus,
-)
+from bot.rounds.model import Participant, Rating, Round, RoundMode, RoundStatus
+from bot.rounds.summary import AnswerRecord, RatingRecord
 from storage.db import Database
 
 log = logging.getLogger(__name__)

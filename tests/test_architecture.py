@@ -106,3 +106,105 @@ def test_the_voice_internals_check_catches_a_touch(tmp_path: Path) -> None:
     (tmp_path / "bot").mkdir()
     (tmp_path / "bot" / "leak.py").write_text("def f(vc):\n    return vc._connection.mode\n")
     assert voice_internal_uses(tmp_path) == ["bot/leak.py: _connection"]
+
+
+# ---- package graph ------------------------------------------------------------------
+
+SDKS = {"openai", "anthropic", "aiosqlite", "sqlite3", "faster_whisper", "edge_tts", "httpx"}
+
+
+def package_of(module: str) -> str | None:
+    """Return the package a module of ours belongs to (``bot.coaching``, ``storage``...)."""
+    parts = module.split(".")
+    if parts[0] in ("storage", "cogs"):
+        return parts[0]
+    if parts[0] == "bot" and len(parts) >= 2:
+        return f"bot.{parts[1]}"
+    return None
+
+
+def _module_name(path: Path, root: Path) -> str:
+    rel = path.relative_to(root).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def package_graph(root: Path = ROOT) -> dict[str, set[str]]:
+    """Return which of our packages each package imports (at module level or inside code)."""
+    graph: dict[str, set[str]] = {}
+    for top in ("bot", "cogs", "storage"):
+        for path in sorted((root / top).rglob("*.py")):
+            source = package_of(_module_name(path, root))
+            if source is None:
+                continue
+            targets = graph.setdefault(source, set())
+            for name in _imports(path):
+                target = package_of(name)
+                if target is not None and target != source:
+                    targets.add(target)
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Return the strongly connected groups of more than one package (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in graph.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                group.append(top)
+                if top == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycle_between_packages() -> None:
+    assert cycles(package_graph()) == []
+
+
+def test_the_cycle_check_catches_a_cycle() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_the_shared_vocabulary_imports_nothing_of_ours() -> None:
+    graph = package_graph()
+    assert graph.get("bot.catalog", set()) == set()
+    assert graph.get("bot.copy", set()) <= {"bot.catalog"}
+
+
+def test_coaching_imports_nothing_of_interview() -> None:
+    assert "bot.interview" not in package_graph().get("bot.coaching", set())
+
+
+def test_cogs_import_no_storage_and_no_sdk() -> None:
+    offenders = []
+    for path in sorted((ROOT / "cogs").rglob("*.py")):
+        for name in _imports(path):
+            top = name.split(".")[0]
+            if top == "storage" or top in SDKS:
+                offenders.append(f"{path.relative_to(ROOT)}: {name}")
+    assert offenders == []

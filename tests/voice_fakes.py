@@ -7,6 +7,7 @@ import logging
 from collections import defaultdict, deque
 from collections.abc import Callable
 
+from bot.catalog import Language
 from bot.coaching.answer import Word
 from bot.errors import CoachError
 from bot.speech.stt import Transcript
@@ -210,12 +211,16 @@ class ScriptedConnector:
         self.members_of = members_of or (lambda channel_id: set())
         self.links: list[ScriptedVoiceLink] = []
         self.connects: list[tuple[int, int]] = []
+        self.languages: list[Language] = []
         self.refuse_with: str | None = None
         self.prepared: ScriptedVoiceLink | None = None
 
-    async def connect(self, guild_id: int, channel_id: int) -> ScriptedVoiceLink:
+    async def connect(
+        self, guild_id: int, channel_id: int, language: Language = Language.EN
+    ) -> ScriptedVoiceLink:
         """Return a new link to the channel (the prepared one, if any)."""
         self.connects.append((guild_id, channel_id))
+        self.languages.append(language)
         if self.refuse_with is not None:
             raise CoachError(self.refuse_with)
         link = self.prepared or ScriptedVoiceLink(

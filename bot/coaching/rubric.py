@@ -209,6 +209,7 @@ class Rubric:
             self._compiled_for(language).suffixes,
             frozenset(w.casefold() for w in ctx.lexicon.stopwords),
             question.keywords,
+            code_answers=question.kind in (Kind.CODING, Kind.TECHNICAL),
         )
 
     def evaluate(

@@ -50,7 +50,10 @@ DIFFERENT_SUBJECT_MIN_WORDS: Final = 12
 # passing word ("push", "customers") is how people describe the asked-for thing too.
 OTHER_SUBJECT_MIN_MATCHES: Final = 3
 # ... in different words: "open" three times is an analogy about dolls, not about brackets.
-OTHER_SUBJECT_MIN_WORDS: Final = 2
+# Another system or problem shows in a few of its own words; a theme or domain (failure,
+# networking) needs many, because good answers touch neighbouring themes all the time.
+OTHER_SPECIFIC_MIN_WORDS: Final = 3
+OTHER_THEME_MIN_WORDS: Final = 5
 # Distinct work words that make an answer about work beyond doubt; fewer can be chance
 # ("the team", "my manager" in a story about football).
 SOLID_WORK_WORDS: Final = 3
@@ -338,6 +341,26 @@ def is_noise(
     return bool(latin) and mash >= max(1, 0.5 * len(latin))
 
 
+_CODE_LINE = re.compile(
+    r"[(){}\[\];=]|^\s*(def|return|for|if|elif|else|while|class|function|const|let|var|"
+    r"import|public|private|static|int|void)\b"
+)
+# Code is mostly symbols and keywords; prose with a formula in it is not.
+_CODE_LINE_SHARE = 0.6
+_CODE_SYMBOL_SHARE = 0.08
+
+
+def looks_like_code(text: str) -> bool:
+    """Tell whether the answer is a block of source code rather than spoken words."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return False
+    coded = sum(1 for line in lines if _CODE_LINE.search(line))
+    symbols = sum(text.count(ch) for ch in "(){}[]=;:<>")
+    letters = sum(1 for ch in text if ch.isalpha())
+    return coded >= _CODE_LINE_SHARE * len(lines) and symbols >= _CODE_SYMBOL_SHARE * letters
+
+
 def echoes_question(tokens: Sequence[Token], question_tokens: Sequence[Token]) -> bool:
     """Tell whether the answer only repeats the question back."""
     if not question_tokens or not tokens or len(tokens) > len(question_tokens) + 3:
@@ -367,8 +390,13 @@ def judge(
     suffixes: Sequence[str] = (),
     function_words: frozenset[str] = frozenset(),
     keywords: Sequence[str] = (),
+    code_answers: bool = True,
 ) -> TopicJudgement:
-    """Decide whether an answer is about its question, and why not when it is not."""
+    """Decide whether an answer is about its question, and why not when it is not.
+
+    ``code_answers`` says whether source code can answer the question (coding and technical
+    questions); pasted code answers a story or a design about something else.
+    """
     q_tokens = question_lexicon.tokens(question_text)
     k_tokens = question_lexicon.tokens(" ".join(keywords)) if keywords else []
     raised = question_lexicon.raised(q_tokens)
@@ -396,6 +424,8 @@ def judge(
         noise and (not engaged or len(answer_tokens) >= WORD_LIST_MIN_WORDS)
     ):
         return verdict(Verdict.NOISE)
+    if not code_answers and looks_like_code(answer_text):
+        return verdict(Verdict.DIFFERENT_SUBJECT)
     words = len(answer_tokens)
     concept = bool(relevant & set(engaged_matches))
     same_language = question_lexicon.language is answer_lexicon.language
@@ -427,6 +457,10 @@ def judge(
         return verdict(Verdict.UNRELATED)
     if concept or lexical:
         return verdict(Verdict.ON_TOPIC)
+    # "It's like Russian dolls ..." explains recursion without one word of computing. The
+    # answer's tokens come without fillers, and "like" is one: look at the words as said.
+    if answer_lexicon.markers(answer_lexicon.tokens(answer_text)).get("analogy"):
+        return verdict(Verdict.ON_TOPIC)
     specific = any(question_lexicon.topics[t].tier is not Tier.OPEN for t in relevant)
     other = same_language and _engages_other_subject(
         answer_text, engaged_matches, relevant, answer_lexicon
@@ -441,10 +475,6 @@ def judge(
     # "Math takes me real effort, so I took a course" answers "your greatest weakness".
     self_references = len(markers.get("self_reference", ()))
     if form is Form.SELF and self_references >= SELF_REFERENCES[answer_lexicon.language]:
-        working = True
-    # "It's like Russian dolls ..." explains recursion without one word of computing. The
-    # answer's tokens come without fillers, and "like" is one: look at the words as said.
-    if answer_lexicon.markers(answer_lexicon.tokens(answer_text)).get("analogy"):
         working = True
     if not working:
         if words >= UNRELATED_MIN_WORDS:
@@ -473,10 +503,11 @@ def _engages_other_subject(
     # another specific system or problem is a different subject.
     specific = any(lexicon.topics[t].tier is Tier.SPECIFIC for t in relevant if t in lexicon.topics)
     tiers = {Tier.SPECIFIC} if specific else {Tier.SPECIFIC, Tier.STRONG}
+    needed = OTHER_SPECIFIC_MIN_WORDS if specific else OTHER_THEME_MIN_WORDS
     return any(
         len(found) >= OTHER_SUBJECT_MIN_MATCHES
         and len({(m.first, m.last) for m in found}) >= OTHER_SUBJECT_MIN_MATCHES
-        and len({text[m.start : m.end].casefold() for m in found}) >= OTHER_SUBJECT_MIN_WORDS
+        and len({text[m.start : m.end].casefold() for m in found}) >= needed
         for topic, found in engaged.items()
         if topic not in relevant and topic in lexicon.topics and lexicon.topics[topic].tier in tiers
     )

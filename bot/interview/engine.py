@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from bot.catalog import Kind, Language, Level, Question
@@ -15,6 +15,7 @@ from bot.coaching.answer import Answer, Word
 from bot.coaching.followup import combined_answer, reply_evaluation
 from bot.coaching.grading import Evaluator, GradingContext, PriorTurn, SectionCallback
 from bot.coaching.models import Dimension, Evaluation, Probe
+from bot.copy import text as copy_text
 from bot.errors import CoachError, InvalidAnswer, SessionAlreadyActive, SessionNotFound
 from bot.interview.difficulty import next_level
 from bot.interview.events import (
@@ -86,7 +87,7 @@ class InterviewEngine:
         """Return a session or raise SessionNotFound."""
         session = await self._store.get_session(session_id)
         if session is None:
-            raise SessionNotFound("That interview no longer exists.")
+            raise SessionNotFound(key="interview.gone")
         return session
 
     async def active_session(self, user_id: int, guild_id: int | None) -> Session | None:
@@ -111,20 +112,32 @@ class InterviewEngine:
         """Return the bank question a turn belongs to."""
         question = self._bank.get(turn.question_id)
         if question is None:
-            raise SessionNotFound("This interview's question is no longer in the question bank.")
+            raise SessionNotFound(key="interview.question_gone")
         return question
 
     # ---- lifecycle -----------------------------------------------------------------
 
-    async def start(self, options: StartOptions) -> tuple[Session, list[Event]]:
-        """Create a session and ask its first question."""
+    async def start(
+        self,
+        options: StartOptions,
+        *,
+        open_channel: Callable[[], Awaitable[int | None]] | None = None,
+    ) -> tuple[Session, list[Event]]:
+        """Create a session and ask its first question.
+
+        ``open_channel`` opens the place where the interview will run and returns its id; it
+        is called only once no other interview of the user runs here, so a refused start
+        leaves no empty thread behind.
+        """
         existing = await self._store.active_session(options.user_id, options.guild_id)
         if existing is not None and existing.id is not None:
             raise SessionAlreadyActive(
-                "You already have an interview running here. Resume it with "
-                "`/interview resume` or end it with `/interview stop`.",
-                existing.id,
+                session_id=existing.id,
+                key="interview.already_running_plain",
+                language=options.language,
             )
+        if open_channel is not None:
+            options = replace(options, channel_id=await open_channel())
         session = Session(
             user_id=options.user_id,
             guild_id=options.guild_id,
@@ -165,15 +178,9 @@ class InterviewEngine:
         ``on_section`` receives each finished section of a model's feedback as it streams.
         """
         cleaned = text.strip()
-        if not cleaned:
-            raise InvalidAnswer("That answer was empty. Type your answer, or press Skip.")
-        if len(cleaned) > MAX_ANSWER_CHARS:
-            raise InvalidAnswer(
-                f"That answer is {len(cleaned):,} characters; the limit is "
-                f"{MAX_ANSWER_CHARS:,}. Trim it to the essentials and send it again."
-            )
         async with self._lock(session_id):
             session = await self.session(session_id)
+            _check_answer(cleaned, session.language)
             if session.rewind_turn is not None:
                 # A rewind is pending: this answer is the retry, whatever the session's status.
                 return [
@@ -209,7 +216,7 @@ class InterviewEngine:
         """Return a hint for the current prompt."""
         turn = session.current_turn
         if turn is None:
-            raise SessionNotFound("There is no question to give a hint for.")
+            raise SessionNotFound(key="interview.no_hint_question", language=session.language)
         return self.question_for(turn).hint
 
     async def finish(self, session_id: int, stopped: bool = False) -> list[Event]:
@@ -292,11 +299,20 @@ class InterviewEngine:
             for turn in session.turns:
                 if turn.id == turn_id:
                     return session, turn
-        raise SessionNotFound("That answer no longer exists.")
+        raise SessionNotFound(key="interview.answer_gone")
 
     async def attempts(self, turn_id: int) -> list[Attempt]:
         """Return the retries of a turn, oldest first."""
         return await self._store.attempts(turn_id)
+
+    async def attempt_evaluation(self, turn: Turn, attempt: int) -> Evaluation | None:
+        """Return the feedback of attempt ``attempt`` of a turn (1 is the first answer)."""
+        if attempt <= 1:
+            return turn.evaluation
+        if turn.id is None:
+            return None
+        retries = await self._store.attempts(turn.id)
+        return retries[attempt - 2].evaluation if attempt - 2 < len(retries) else None
 
     async def rewind(self, session_id: int, number: int) -> RewindAsked:
         """Make the candidate's next answer a retry of main question ``number`` (1-based).
@@ -306,32 +322,28 @@ class InterviewEngine:
         """
         async with self._lock(session_id):
             session = await self.session(session_id)
+            language = session.language
             main = session.main_turns
             if not main:
-                raise CoachError(
-                    "This interview has no questions yet, so there is nothing to rewind."
-                )
+                raise CoachError(key="interview.rewind.no_questions", language=language)
             if not 1 <= number <= len(main):
                 pick = (
-                    "It has only asked question 1 so far."
+                    copy_text("interview.rewind.only_first", language)
                     if len(main) == 1
-                    else f"Pick a number from 1 to {len(main)}."
+                    else copy_text("interview.rewind.pick", language, count=len(main))
                 )
-                raise CoachError(f"There is no question {number} in this interview. {pick}")
+                raise CoachError(
+                    key="interview.rewind.out_of_range", language=language, number=number, pick=pick
+                )
             turn = main[number - 1]
             if turn.status is TurnStatus.SKIPPED:
-                raise CoachError(
-                    f"Question {number} was skipped, so there is no answer to improve on. "
-                    "Rewind a question you answered."
-                )
+                raise CoachError(key="interview.rewind.skipped", language=language, number=number)
             if turn.status is TurnStatus.ASKED:
                 raise CoachError(
-                    f"Question {number} hasn't been answered yet; just answer it in the thread."
+                    key="interview.rewind.not_answered", language=language, number=number
                 )
             if turn.evaluation is None or turn.id is None:
-                raise CoachError(
-                    f"Question {number} is still being graded. Try the rewind again in a moment."
-                )
+                raise CoachError(key="interview.rewind.grading", language=language, number=number)
             session.rewind_turn_id = turn.id
             assert session.id is not None
             await self._store.set_rewind(session.id, turn.id)
@@ -590,12 +602,23 @@ class InterviewEngine:
         return SessionEnded(self.summarise(session), stopped=stopped)
 
 
+def _check_answer(cleaned: str, language: Language) -> None:
+    """Raise InvalidAnswer, in the session's language, for an empty or oversized answer."""
+    if not cleaned:
+        raise InvalidAnswer(key="interview.answer_empty", language=language)
+    if len(cleaned) > MAX_ANSWER_CHARS:
+        raise InvalidAnswer(
+            key="interview.answer_too_long",
+            language=language,
+            length=f"{len(cleaned):,}",
+            limit=f"{MAX_ANSWER_CHARS:,}",
+        )
+
+
 def _ensure_active(session: Session) -> None:
     """Raise SessionNotFound unless the session is still running."""
     if session.status is not SessionStatus.ACTIVE:
-        raise SessionNotFound(
-            "That interview has already ended. Start a new one with `/interview start`."
-        )
+        raise SessionNotFound(key="interview.ended", language=session.language)
 
 
 def _model_missing(evaluation: Evaluation) -> str | None:

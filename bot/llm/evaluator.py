@@ -28,6 +28,7 @@ from bot.coaching.grading import GradingContext, PriorTurn, SectionCallback
 from bot.coaching.model_feedback import merge
 from bot.coaching.models import Evaluation, Fallback, ModelGap, Provenance
 from bot.coaching.rubric import Assessment, Rubric
+from bot.copy import text as copy_text
 from bot.llm.feedback_parse import REQUIRED_SECTIONS, parse_feedback
 from bot.llm.guild_routing import Route, RouteResolver, StaticRoutes
 from bot.llm.json_stream import MalformedReply, Section, SectionStreamParser, parse_sections
@@ -51,22 +52,7 @@ MAX_VERBATIM_CHARS = 3000
 MAX_SUMMARY_CHARS = 100
 MAX_FOLLOW_UP_CHARS = 300
 
-_NOTES: dict[str, dict[Language, str]] = {
-    "unavailable": {
-        Language.EN: "The AI coach was unavailable, so this is the offline rubric's feedback. "
-        "Your answer is saved and can be re-graded later.",
-        Language.KO: "AI 코치를 사용할 수 없어 오프라인 채점 결과를 보여 드립니다. "
-        "답변은 저장되었으며 나중에 다시 채점할 수 있습니다.",
-    },
-    "budget": {
-        Language.EN: "This server has used today's AI coaching budget, so this is the offline "
-        "coach's feedback (your answer is saved). The budget resets at midnight UTC, "
-        "in {wait}; then `/interview reevaluate` re-grades it with the AI coach.",
-        Language.KO: "이 서버의 오늘 AI 코칭 사용량이 모두 소진되어 오프라인 코치의 피드백을 "
-        "보여 드립니다(답변은 저장되었습니다). 사용량은 UTC 자정, {wait} 후에 초기화되며, "
-        "그 뒤 `/interview reevaluate`로 AI 코치에게 다시 채점받을 수 있습니다.",
-    },
-}
+_NOTES = {"unavailable": "coaching.model_unavailable", "budget": "coaching.budget_used"}
 
 Now = Callable[[], datetime]
 
@@ -85,10 +71,9 @@ def format_wait(delta: timedelta, language: Language) -> str:
     """Render a wait such as "3 h 12 min" (rounded up to the minute, at least 1 min)."""
     minutes = max(1, -(-int(delta.total_seconds()) // 60))
     hours, mins = divmod(minutes, 60)
-    if language is Language.KO:
-        parts = ([f"{hours}시간"] if hours else []) + ([f"{mins}분"] if mins else [])
-    else:
-        parts = ([f"{hours} h"] if hours else []) + ([f"{mins} min"] if mins else [])
+    parts = [copy_text("coaching.wait_hours", language, hours=hours)] if hours else []
+    if mins:
+        parts.append(copy_text("coaching.wait_minutes", language, minutes=mins))
     return " ".join(parts)
 
 
@@ -412,13 +397,12 @@ class LLMEvaluator:
         """Return the rubric's evaluation with a note saying when the budget resets."""
         now = self._now()
         reset = next_reset(now)
-        notes = _NOTES["budget"]
-        note = notes.get(language, notes[Language.EN])
+        note = copy_text(_NOTES["budget"], language, wait=format_wait(reset - now, language))
         return replace(
             offline,
             fallback=Fallback(
                 gap=ModelGap.BUDGET,
-                note=note.format(wait=format_wait(reset - now, language)),
+                note=note,
                 detail="budget",
                 resets_at=reset,
             ),
@@ -429,12 +413,11 @@ class LLMEvaluator:
         offline: Evaluation, language: Language, reason: str, error: str | None = None
     ) -> Evaluation:
         """Return the rubric's evaluation annotated with why the model failed."""
-        notes = _NOTES[reason]
         return replace(
             offline,
             fallback=Fallback(
                 gap=ModelGap.UNAVAILABLE,
-                note=notes.get(language, notes[Language.EN]),
+                note=copy_text(_NOTES[reason], language),
                 detail=error or reason,
             ),
         )

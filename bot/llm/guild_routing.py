@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
+from bot.catalog import Language
+from bot.copy import text as copy_text
 from bot.errors import ConfigError
 from bot.llm._base import CallTimeouts
 from bot.llm.anthropic_provider import AnthropicProvider, AnthropicSettings
@@ -154,6 +156,15 @@ class UsageTotals(Protocol):
 class KeyShapeError(LLMError):
     """A pasted key does not look like a key of that provider; message is safe to show."""
 
+    def __init__(self, reason: str, **params: str) -> None:
+        self.reason = reason
+        self.params = params
+        super().__init__(self.message_in(Language.EN))
+
+    def message_in(self, language: Language) -> str:
+        """Return what is wrong with the key, in ``language``."""
+        return copy_text(f"admin.key_shape.{self.reason}", language, **self.params)
+
 
 class KeyCheck(StrEnum):
     """Outcome of the one cheap test call made with a new key."""
@@ -192,21 +203,18 @@ class GuildStatus:
 def validate_key_shape(provider: str, api_key: str) -> str:
     """Return the trimmed key or raise KeyShapeError saying what a key looks like."""
     if provider not in _KEY_PREFIX:
-        raise KeyShapeError(f"Unknown provider {provider!r}; use one of {', '.join(PROVIDERS)}.")
+        raise KeyShapeError(
+            "unknown_provider", provider=repr(provider), providers=", ".join(PROVIDERS)
+        )
     key = api_key.strip()
     prefix = _KEY_PREFIX[provider]
     label = "OpenAI" if provider == OPENAI else "Anthropic"
     if any(c.isspace() for c in key) or not key.isascii():
-        raise KeyShapeError(
-            f"That does not look like an {label} key: it has spaces, line breaks or other "
-            "characters a key never has. Copy it again in one piece."
-        )
+        raise KeyShapeError("bad_characters", label=label)
     if provider == OPENAI and key.startswith(_KEY_PREFIX[ANTHROPIC]):
-        raise KeyShapeError("That is an Anthropic key; choose provider `anthropic` instead.")
+        raise KeyShapeError("anthropic_for_openai")
     if not key.startswith(prefix) or not _MIN_KEY_LEN <= len(key) <= _MAX_KEY_LEN:
-        raise KeyShapeError(
-            f"That does not look like an {label} key (it should start with `{prefix}`)."
-        )
+        raise KeyShapeError("bad_prefix", label=label, prefix=prefix)
     return key
 
 

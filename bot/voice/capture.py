@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from bot.copy import text
 from bot.errors import CoachError
 from bot.voice.dave import DaveLayer
 from bot.voice.pipeline import DecoderFactory, ReceivePipeline
@@ -24,10 +25,14 @@ log = logging.getLogger(__name__)
 
 
 class CaptureError(CoachError):
-    """A capture file cannot be read; ``user_message`` names the line."""
+    """A capture file cannot be read; ``user_message`` names the line.
 
-    def __init__(self, path: Path, line: int, reason: str) -> None:
-        super().__init__(f"The voice capture {path.name} is broken at line {line}: {reason}.")
+    ``problem`` is a key under ``voice.capture.reasons``; the terminal speaks English.
+    """
+
+    def __init__(self, path: Path, line: int, problem: str, **params: Any) -> None:
+        reason = text(f"voice.capture.reasons.{problem}", **params)
+        super().__init__(text("voice.capture.broken", file=path.name, line=line, reason=reason))
         self.path = path
         self.line = line
         self.reason = reason
@@ -56,26 +61,26 @@ def _parse_header(path: Path, text: str) -> CaptureHeader:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise CaptureError(path, 1, f"the header is not JSON ({exc.msg})") from exc
+        raise CaptureError(path, 1, "header_not_json", detail=exc.msg) from exc
     if not isinstance(data, dict):
-        raise CaptureError(path, 1, "the header must be a JSON object")
+        raise CaptureError(path, 1, "header_not_object")
     mode = data.get("mode")
     if mode not in SUPPORTED_MODES:
-        raise CaptureError(path, 1, f"unsupported encryption mode {mode!r}")
+        raise CaptureError(path, 1, "unsupported_mode", mode=repr(mode))
     raw_key = data.get("secret_key")
     try:
         key = bytes.fromhex(raw_key) if isinstance(raw_key, str) else b""
     except ValueError:
         key = b""
     if len(key) != KEY_LEN:
-        raise CaptureError(path, 1, f"secret_key must be {KEY_LEN * 2} hex digits")
+        raise CaptureError(path, 1, "bad_key", digits=KEY_LEN * 2)
     users = data.get("ssrc_users", {})
     if not isinstance(users, dict):
-        raise CaptureError(path, 1, "ssrc_users must be an object")
+        raise CaptureError(path, 1, "ssrc_users_not_object")
     try:
         ssrc_users = {int(ssrc): int(uid) for ssrc, uid in users.items()}
     except (TypeError, ValueError) as exc:
-        raise CaptureError(path, 1, "ssrc_users must map SSRC numbers to user ids") from exc
+        raise CaptureError(path, 1, "ssrc_users_not_ids") from exc
     return CaptureHeader(mode=str(mode), secret_key=key, ssrc_users=ssrc_users)
 
 
@@ -84,18 +89,18 @@ def _parse_packet(path: Path, number: int, text: str) -> tuple[float, bytes]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise CaptureError(path, number, f"not JSON ({exc.msg})") from exc
+        raise CaptureError(path, number, "line_not_json", detail=exc.msg) from exc
     if not isinstance(data, dict):
-        raise CaptureError(path, number, "expected an object with t and packet")
+        raise CaptureError(path, number, "line_not_object")
     t, packet = data.get("t"), data.get("packet")
     if isinstance(t, bool) or not isinstance(t, int | float) or t < 0:
-        raise CaptureError(path, number, "t must be a non-negative number of milliseconds")
+        raise CaptureError(path, number, "bad_time")
     if not isinstance(packet, str):
-        raise CaptureError(path, number, "packet must be a hex string")
+        raise CaptureError(path, number, "packet_not_string")
     try:
         return float(t), bytes.fromhex(packet)
     except ValueError as exc:
-        raise CaptureError(path, number, "packet is not valid hex") from exc
+        raise CaptureError(path, number, "packet_not_hex") from exc
 
 
 def _packet_lines(path: Path, handle: IO[str]) -> Iterator[tuple[float, bytes]]:
@@ -112,16 +117,16 @@ def read_capture(path: str | Path) -> Capture:
     try:
         handle = path.open(encoding="utf-8")
     except OSError as exc:
-        raise CaptureError(path, 0, f"it cannot be opened ({exc.strerror})") from exc
+        raise CaptureError(path, 0, "cannot_open", detail=exc.strerror) from exc
     try:
         first = handle.readline()
         if not first.strip():
-            raise CaptureError(path, 1, "the file is empty")
+            raise CaptureError(path, 1, "empty")
         header = _parse_header(path, first)
     except (CaptureError, UnicodeDecodeError) as exc:
         handle.close()
         if isinstance(exc, UnicodeDecodeError):
-            raise CaptureError(path, 1, "the file is not UTF-8 text") from exc
+            raise CaptureError(path, 1, "not_utf8") from exc
         raise
     return Capture(path=path, header=header, packets=_packet_lines(path, handle))
 

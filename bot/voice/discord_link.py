@@ -12,7 +12,9 @@ from typing import Any, Protocol
 
 import discord
 
+from bot.catalog import Language
 from bot.config import VoiceSettings
+from bot.copy import text
 from bot.errors import CoachError
 from bot.speech.stt import SpeechToText
 from bot.speech.tts import TextToSpeech
@@ -361,17 +363,18 @@ class DiscordVoiceConnector:
         self._tts = tts
         self._settings = settings
 
-    async def connect(self, guild_id: int, channel_id: int) -> VoiceLink:
+    async def connect(
+        self, guild_id: int, channel_id: int, language: Language = Language.EN
+    ) -> VoiceLink:
         """Join the channel; raise CoachError with the reason when that is not possible."""
         guild = self._client.get_guild(guild_id)
         channel = guild.get_channel(channel_id) if guild is not None else None
         if guild is None or not isinstance(channel, discord.VoiceChannel | discord.StageChannel):
-            raise CoachError("I can't find that voice channel any more.")
+            raise CoachError(text("voice.errors.channel_gone", language))
         perms = channel.permissions_for(guild.me)
         if not (perms.connect and perms.speak):
             raise CoachError(
-                f"I need the **Connect** and **Speak** permissions in {channel.mention}. "
-                "Ask a server admin to grant them, then try again."
+                text("voice.errors.connect_permissions", language, channel_id=channel.id)
             )
         stale = guild.voice_client
         if stale is not None:
@@ -392,7 +395,7 @@ class DiscordVoiceConnector:
             # again after a timeout; anything else would block every later join.
             if guild.voice_client is not None:
                 await _force_leave(guild.voice_client)
-            raise CoachError(_connect_failure(exc)) from exc
+            raise CoachError(_connect_failure(exc, language)) from exc
         try:
             link = DiscordVoiceLink(
                 voice_client, stt=self._stt, tts=self._tts, settings=self._settings
@@ -431,16 +434,13 @@ async def _force_leave(voice_client: _Leavable) -> None:
         log.warning("could not drop a voice connection", exc_info=True)
 
 
-def _connect_failure(exc: BaseException) -> str:
+def _connect_failure(exc: BaseException, language: Language) -> str:
     """Return what to tell the person when joining a voice channel failed."""
     if isinstance(exc, TimeoutError):
-        return (
-            "I couldn't join the voice channel (Discord didn't answer in time). "
-            "Try again in a moment."
-        )
+        return text("voice.errors.connect_timeout", language)
     if isinstance(exc, RuntimeError | discord.opus.OpusNotLoaded):
         # VoiceClient raises RuntimeError when PyNaCl or davey is missing.
-        return "Voice isn't set up on this bot (a voice library is missing). Tell the bot's host."
+        return text("voice.errors.library_missing", language)
     if isinstance(exc, discord.ClientException):
-        return "I'm still connected to a voice channel in this server. Try again in a moment."
-    return "I couldn't join the voice channel. Try again in a moment."
+        return text("voice.errors.still_connected", language)
+    return text("voice.errors.connect_failed", language)

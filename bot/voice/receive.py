@@ -21,6 +21,7 @@ from typing import Any, Final, TypedDict
 import discord
 import discord.opus
 
+from bot.copy import text
 from bot.errors import CoachError
 from bot.voice.dave import DaveyLayer, DaveySessionLike
 from bot.voice.pipeline import DecoderFactory, OpusDecoder, ReceivePipeline
@@ -84,7 +85,7 @@ def ensure_opus() -> None:
     """Load libopus (Debian's libopus0 via ctypes) or raise VoiceReceiveUnavailable."""
     if discord.opus.is_loaded() or discord.opus._load_default():
         return
-    raise VoiceReceiveUnavailable("Voice listening needs libopus, which is not installed.")
+    raise VoiceReceiveUnavailable(text("voice.errors.no_opus"))
 
 
 def opus_decoder_factory() -> OpusDecoder:
@@ -249,9 +250,7 @@ class VoiceReceiver:
             else:
                 self._pipeline.rekey(mode, bytes(key))
         except UnsupportedMode as exc:
-            raise VoiceReceiveUnavailable(
-                "This voice connection uses an encryption mode I can't listen to."
-            ) from exc
+            raise VoiceReceiveUnavailable(text("voice.errors.unsupported_mode")) from exc
         self._key_ref = key
         return self._pipeline
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO, TypeVar
 
+from bot.copy import text
 from bot.errors import CoachError
 from bot.speech.stt import OFFLINE_MODEL_NAME, SpeechToText, WhisperSTT
 from bot.voice.capture import CaptureError, read_capture
@@ -64,20 +65,26 @@ class ReplayResult:
         lines: list[str] = []
         grouped = self.by_user()
         if not grouped:
-            lines.append("No turns were heard.")
+            lines.append(text("voice.replay.no_turns"))
         for user_id, turns in grouped.items():
-            lines.append(f"User {user_id}: {len(turns)} turn{'s' if len(turns) != 1 else ''}")
+            many = "user_turns" if len(turns) != 1 else "user_turn"
+            lines.append(text(f"voice.replay.{many}", user_id=user_id, count=len(turns)))
             for turn in turns:
-                text = turn.text or "(nothing recognised)"
-                lines.append(f"  {_clock(turn.start_ms)} - {_clock(turn.end_ms)}  {text}")
+                said = turn.text or text("voice.replay.nothing_recognised")
+                lines.append(f"  {_clock(turn.start_ms)} - {_clock(turn.end_ms)}  {said}")
         stats = self.stats
         lines.append("")
         lines.append(
-            f"Packets: {stats.packets} (malformed {stats.malformed}, non-audio {stats.non_audio})"
+            text(
+                "voice.replay.packets",
+                packets=stats.packets,
+                malformed=stats.malformed,
+                non_audio=stats.non_audio,
+            )
         )
         for user_id, counters in sorted(stats.users.items()):
             shown = ", ".join(f"{name} {value}" for name, value in counters.as_dict().items())
-            lines.append(f"  user {user_id}: {shown}")
+            lines.append(text("voice.replay.user_counters", user_id=user_id, counters=shown))
         return "\n".join(lines) + "\n"
 
 
@@ -145,16 +152,15 @@ async def replay_capture(
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m bot voice replay",
-        description="Replay a voice capture: turns per user, with transcripts, and counters.",
+        prog="python -m bot voice replay", description=text("voice.replay.cli.description")
     )
-    parser.add_argument("capture", help="capture file (JSON lines)")
-    parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.add_argument("--language", default="en", help="language code (default en)")
+    parser.add_argument("capture", help=text("voice.replay.cli.capture"))
+    parser.add_argument("--json", action="store_true", help=text("voice.replay.cli.json"))
+    parser.add_argument("--language", default="en", help=text("voice.replay.cli.language"))
     parser.add_argument(
         "--model",
         default=OFFLINE_MODEL_NAME,
-        help=f"faster-whisper model or directory (default {OFFLINE_MODEL_NAME}, offline)",
+        help=text("voice.replay.cli.model", model=OFFLINE_MODEL_NAME),
     )
     return parser
 

@@ -10,6 +10,7 @@ from typing import Protocol, TypeAlias, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from bot.catalog import Language
 from bot.speech.stt import Transcript
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,8 @@ class VoiceLink(Protocol):
 class VoiceConnector(Protocol):
     """Joins voice channels; production wraps py-cord, tests use a double."""
 
-    async def connect(self, guild_id: int, channel_id: int) -> VoiceLink:
-        """Join the channel and return a link (raise CoachError with a friendly reason)."""
+    async def connect(
+        self, guild_id: int, channel_id: int, language: Language = Language.EN
+    ) -> VoiceLink:
+        """Join the channel and return a link (raise CoachError with a reason in ``language``)."""
         ...

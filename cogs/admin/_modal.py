@@ -7,7 +7,10 @@ import uuid
 
 import discord
 
+from bot.catalog import Language
+from bot.copy import text
 from bot.llm.guild_routing import GuildRouting, KeyCheck, KeyShapeError, validate_key_shape
+from cogs._buttons import locale_language
 from cogs.admin import _render
 
 log = logging.getLogger(__name__)
@@ -22,34 +25,43 @@ def modal_id(provider: str) -> str:
 
 def refusal(interaction: discord.Interaction) -> str | None:
     """Return why this user may not manage keys here, or None when they may."""
+    language = locale_language(interaction)
     if interaction.guild_id is None:
-        return _render.NOT_IN_DM
+        return text("admin.not_in_dm", language)
     # Discord hides the command from non-admins, but servers can override that per role.
     if not interaction.permissions.administrator:
-        return _render.NOT_ADMIN
+        return text("admin.not_admin", language)
     return None
 
 
 class KeyModal(discord.ui.Modal):
     """Ask for one provider's API key; validate, optionally test, encrypt and store it."""
 
-    def __init__(self, routing: GuildRouting, provider: str, *, verify: bool = True) -> None:
+    def __init__(
+        self,
+        routing: GuildRouting,
+        provider: str,
+        *,
+        verify: bool = True,
+        language: Language = Language.EN,
+    ) -> None:
         name = _render.label(provider)
         super().__init__(
             discord.ui.InputText(
-                label=f"{name} API key",
+                label=text("admin.modal.field", language, label=name),
                 custom_id=KEY_FIELD,
                 placeholder="sk-ant-..." if provider == "anthropic" else "sk-...",
                 min_length=20,
                 max_length=300,
             ),
-            title=f"Use your own {name} key",
+            title=text("admin.modal.title", language, label=name),
             custom_id=modal_id(provider),
             timeout=300,
         )
         self.routing = routing
         self.provider = provider
         self.verify = verify
+        self.language = language
 
     def __repr__(self) -> str:
         # py-cord's default repr shows the typed value, i.e. the key.
@@ -65,12 +77,12 @@ class KeyModal(discord.ui.Modal):
             ref,
             type(error).__name__,
         )
-        text = _render.APOLOGY.format(ref=ref)
+        apology = text("admin.apology", self.language, ref=ref)
         try:
             if interaction.response.is_done():
-                await interaction.followup.send(text, ephemeral=True)
+                await interaction.followup.send(apology, ephemeral=True)
             else:
-                await interaction.response.send_message(text, ephemeral=True)
+                await interaction.response.send_message(apology, ephemeral=True)
         except discord.HTTPException:
             log.warning(
                 "could not tell guild %s that the key modal failed (ref %s)",
@@ -88,7 +100,7 @@ class KeyModal(discord.ui.Modal):
         try:
             api_key = validate_key_shape(self.provider, field.value or "")
         except KeyShapeError as exc:
-            await interaction.response.send_message(str(exc), ephemeral=True)
+            await interaction.response.send_message(exc.message_in(self.language), ephemeral=True)
             return
         # A modal submit defers "invisibly" by default, which leaves nothing to follow up on.
         await interaction.response.defer(ephemeral=True, invisible=False)
@@ -99,10 +111,10 @@ class KeyModal(discord.ui.Modal):
                 else KeyCheck.SKIPPED
             )
             if check is KeyCheck.REJECTED:
-                text = _render.REJECTED.format(label=_render.label(self.provider))
+                reply = text("admin.rejected", self.language, label=_render.label(self.provider))
             else:
                 await self.routing.set_key(interaction.guild_id, self.provider, api_key)
-                text = _render.saved(self.provider, api_key, check)
+                reply = _render.saved(self.provider, api_key, check, self.language)
                 log.info(
                     "guild %s stored its own %s key (check: %s)",
                     interaction.guild_id,
@@ -119,5 +131,5 @@ class KeyModal(discord.ui.Modal):
                 ref,
                 type(exc).__name__,
             )
-            text = _render.APOLOGY.format(ref=ref)
-        await interaction.followup.send(text, ephemeral=True)
+            reply = text("admin.apology", self.language, ref=ref)
+        await interaction.followup.send(reply, ephemeral=True)

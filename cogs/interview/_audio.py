@@ -9,7 +9,9 @@ from pathlib import PurePath
 
 import discord
 
+from bot.catalog import Language
 from bot.coaching.answer import Word
+from bot.copy import text
 from bot.presenters import shorten
 from bot.speech.audio import AudioLimits
 from bot.speech.errors import SpeechError
@@ -20,11 +22,6 @@ from bot.speech.tts import TextToSpeech
 log = logging.getLogger(__name__)
 
 AUDIO_SUFFIXES = {".ogg", ".oga", ".opus", ".mp3", ".wav", ".m4a", ".aac", ".flac", ".webm"}
-
-NOT_AUDIO = (
-    "I can't use that file as an answer. Send a Discord voice message or an audio file "
-    "(ogg/opus, mp3, wav, m4a), or type your answer."
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,48 +54,56 @@ async def transcribe_attachment(
     message: discord.Message,
     attachment: discord.Attachment,
     speech: SpeechServices,
-    language: str,
+    language: Language,
 ) -> tuple[str, tuple[Word, ...]] | None:
     """Transcribe an audio answer, showing progress and the transcript; None if unusable."""
     limits = speech.limits
     if attachment.size > limits.max_bytes:
-        await message.reply(
-            f"That file is {attachment.size / 1_048_576:.1f} MB; I can take up to "
-            f"{limits.max_bytes / 1_048_576:.0f} MB of audio. Send a shorter recording."
-        )
+        size = f"{attachment.size / 1_048_576:.1f}"
+        limit = f"{limits.max_bytes / 1_048_576:.0f}"
+        await message.reply(text("interview.audio.too_big", language, size=size, limit=limit))
         return None
     duration = attachment.duration_secs
     if duration is not None and duration > limits.max_seconds:
         await message.reply(
-            f"That recording is {_clock(duration)} long; answers can be up to "
-            f"{_clock(limits.max_seconds)}. Try a shorter take, or split it into two answers."
+            text(
+                "interview.audio.too_long",
+                language,
+                duration=_clock(duration),
+                limit=_clock(limits.max_seconds),
+            )
         )
         return None
-    what = f"{_clock(duration)} of audio" if duration else "your recording"
-    progress = await message.reply(f"Transcribing {what}...")
+    what = (
+        text("interview.audio.of_audio", language, duration=_clock(duration))
+        if duration
+        else text("interview.audio.your_recording", language)
+    )
+    progress = await message.reply(text("interview.audio.transcribing", language, what=what))
     try:
         data = await attachment.read()
-        transcript, report = await transcribe_file(data, speech.stt, language, limits)
+        transcript, report = await transcribe_file(data, speech.stt, language.value, limits)
     except SpeechError as exc:
         log.info("Unusable audio answer in message %s: %s", message.id, exc.detail)
-        await progress.edit(content=exc.user_message)
+        await progress.edit(content=exc.message_in(language))
         return None
     except discord.HTTPException:
         log.warning("Could not download attachment %s", attachment.id, exc_info=True)
-        await progress.edit(content="I couldn't download that recording. Please send it again.")
+        await progress.edit(content=text("interview.audio.download_failed", language))
         return None
-    await progress.edit(
-        content=f"**Transcript** · {report.summary()}\n> {shorten(transcript.text, 1800)}"
-    )
+    head = text("interview.audio.transcript", language, summary=report.summary())
+    await progress.edit(content=f"{head}\n> {shorten(transcript.text, 1800)}")
     return transcript.text, transcript.words
 
 
-async def spoken(speech: SpeechServices | None, text: str, language: str) -> discord.File | None:
+async def spoken(
+    speech: SpeechServices | None, prompt: str, language: Language
+) -> discord.File | None:
     """Return the question as an audio attachment, or None when speech is off or fails."""
     if speech is None or not speech.speak_questions:
         return None
     try:
-        audio = await speech.tts.synthesize(text, language)
+        audio = await speech.tts.synthesize(prompt, language.value)
     except SpeechError:
         log.warning("Could not synthesise a question; sending text only", exc_info=True)
         return None

@@ -1,4 +1,4 @@
-"""Open the place where an interview runs: private thread, public thread, or DM."""
+"""Where an interview runs: open a private thread (or a public one, or a DM), find it again."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from typing import Literal
 
 import discord
 
+from bot.catalog import Language
+from bot.copy import text
 from bot.errors import CoachError
+from bot.interview.models import Session
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +27,24 @@ class InterviewChannel:
     note: str | None = None
 
 
+def thread_title(user: discord.User | discord.Member, language: Language) -> str:
+    """Return the name of a user's interview thread."""
+    return text("interview.thread_title", language, name=user.display_name)[:100]
+
+
+def where(channel: object, language: Language) -> str:
+    """Return how to point the user at a channel: a mention, or "your DMs"."""
+    if isinstance(channel, discord.DMChannel):
+        return text("interview.your_dms", language)
+    mention = getattr(channel, "mention", None)
+    return str(mention) if mention else text("interview.your_dms", language)
+
+
 async def open_interview_channel(
-    origin: object, user: discord.User | discord.Member, title: str
+    origin: object,
+    user: discord.User | discord.Member,
+    title: str,
+    language: Language = Language.EN,
 ) -> InterviewChannel:
     """Open a private thread in ``origin``, falling back to a public thread, then a DM."""
     if isinstance(origin, discord.TextChannel):
@@ -50,10 +69,7 @@ async def open_interview_channel(
                 auto_archive_duration=ARCHIVE_AFTER_MINUTES,
             )
             return InterviewChannel(
-                thread,
-                thread.id,
-                "I couldn't open a private thread here (I need the *Create Private Threads* "
-                "permission), so this interview is in a **public** thread others can read.",
+                thread, thread.id, text("interview.channels.public_thread", language)
             )
         except discord.HTTPException as exc:
             log.info("Public thread refused in channel %s: %s", origin.id, exc)
@@ -62,16 +78,26 @@ async def open_interview_channel(
         dm = await user.create_dm()  # type: ignore[misc]
         note = None
         if origin is not None and not isinstance(origin, discord.DMChannel):
-            note = (
-                "I couldn't open a thread in that channel (I need the *Create Public Threads* "
-                "or *Create Private Threads* permission there), so we'll continue here in "
-                "your DMs."
-            )
+            note = text("interview.channels.dm", language)
         return InterviewChannel(dm, dm.id, note)
     except discord.HTTPException as exc:
         log.info("DM to user %s refused: %s", user.id, exc)
-        raise CoachError(
-            "I can't open a thread in this channel and I can't message you directly. Ask a "
-            "moderator to give me the Create Private Threads permission, or allow direct "
-            "messages from server members."
-        ) from exc
+        raise CoachError(key="interview.channels.nowhere", language=language) from exc
+
+
+async def session_channel(bot: discord.Client, session: Session) -> discord.abc.Messageable | None:
+    """Return the channel a session runs in, unarchived, or None when it is gone."""
+    if session.channel_id is None:
+        return None
+    channel = bot.get_channel(session.channel_id)
+    if channel is None:
+        try:
+            channel = await bot.fetch_channel(session.channel_id)
+        except (discord.NotFound, discord.Forbidden):
+            return None
+    if isinstance(channel, discord.Thread) and channel.archived:
+        try:
+            await channel.edit(archived=False)
+        except discord.HTTPException:
+            return None
+    return channel if isinstance(channel, discord.abc.Messageable) else None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import discord
 
+from bot.catalog import Language
+from bot.copy import text
 from cogs._shared import persistent_view
 
 PREFIX = "mb"
@@ -27,38 +29,28 @@ def parse_custom_id(value: str) -> tuple[str, int] | None:
         return None
 
 
-def question_controls(session_id: int) -> discord.ui.View:
-    """Return Skip / Hint / Finish buttons for a question."""
-    return persistent_view(
-        discord.ui.Button(
-            label="Skip",
-            style=discord.ButtonStyle.secondary,
-            custom_id=custom_id("skip", session_id),
-        ),
-        discord.ui.Button(
-            label="Hint", style=discord.ButtonStyle.primary, custom_id=custom_id("hint", session_id)
-        ),
-        discord.ui.Button(
-            label="Finish",
-            style=discord.ButtonStyle.danger,
-            custom_id=custom_id("finish", session_id),
-        ),
+def _button(
+    label: str, style: discord.ButtonStyle, custom: str, language: Language
+) -> discord.ui.Button[discord.ui.View]:
+    return discord.ui.Button(
+        label=text(f"interview.buttons.{label}", language), style=style, custom_id=custom
     )
 
 
-def resume_or_stop_controls(session_id: int) -> discord.ui.View:
+def question_controls(session_id: int, language: Language = Language.EN) -> discord.ui.View:
+    """Return Skip / Hint / Finish buttons for a question."""
+    return persistent_view(
+        _button("skip", discord.ButtonStyle.secondary, custom_id("skip", session_id), language),
+        _button("hint", discord.ButtonStyle.primary, custom_id("hint", session_id), language),
+        _button("finish", discord.ButtonStyle.danger, custom_id("finish", session_id), language),
+    )
+
+
+def resume_or_stop_controls(session_id: int, language: Language = Language.EN) -> discord.ui.View:
     """Return Resume / Stop buttons for a second start."""
     return persistent_view(
-        discord.ui.Button(
-            label="Resume it",
-            style=discord.ButtonStyle.primary,
-            custom_id=custom_id("resume", session_id),
-        ),
-        discord.ui.Button(
-            label="Stop it",
-            style=discord.ButtonStyle.danger,
-            custom_id=custom_id("stop", session_id),
-        ),
+        _button("resume", discord.ButtonStyle.primary, custom_id("resume", session_id), language),
+        _button("stop", discord.ButtonStyle.danger, custom_id("stop", session_id), language),
     )
 
 
@@ -78,23 +70,15 @@ def parse_rewrites_id(value: str) -> tuple[int, int] | None:
         return None
 
 
-def rewrites_controls(turn_id: int, attempt: int) -> discord.ui.View:
+def rewrites_controls(
+    turn_id: int, attempt: int, language: Language = Language.EN
+) -> discord.ui.View:
     """Return the "Show rewrites" button under a feedback."""
-    return persistent_view(
-        discord.ui.Button(
-            label="Show rewrites",
-            style=discord.ButtonStyle.secondary,
-            custom_id=rewrites_custom_id(turn_id, attempt),
-        )
-    )
+    custom = rewrites_custom_id(turn_id, attempt)
+    return persistent_view(_button("rewrites", discord.ButtonStyle.secondary, custom, language))
 
 
-def rewind_controls(session_id: int) -> discord.ui.View:
+def rewind_controls(session_id: int, language: Language = Language.EN) -> discord.ui.View:
     """Return the "Cancel retry" button under a rewound question."""
-    return persistent_view(
-        discord.ui.Button(
-            label="Cancel retry",
-            style=discord.ButtonStyle.secondary,
-            custom_id=custom_id("unrewind", session_id),
-        )
-    )
+    custom = custom_id("unrewind", session_id)
+    return persistent_view(_button("cancel_retry", discord.ButtonStyle.secondary, custom, language))

@@ -7,6 +7,7 @@ from typing import Any
 
 from discord.abc import Messageable
 
+from bot.catalog import Language
 from bot.stream_editor import MessageHandle, StreamingMessageEditor
 from cogs._stream_target import stream_to
 from cogs.interview._render import CHECKING_SECTIONS, preview_section, preview_text
@@ -23,7 +24,7 @@ class LivePreview:
         answer: str,
         *,
         min_interval: float = 1.0,
-        language: str = "en",
+        language: Language = Language.EN,
     ) -> None:
         self._channel = channel
         self._answer = answer

@@ -9,8 +9,10 @@ from typing import Any
 
 import discord
 
+from bot.catalog import Language
 from bot.coaching.model_feedback import locate_quote
 from bot.coaching.models import Evaluation
+from bot.copy import as_language, text
 from bot.interview.events import (
     Event,
     FeedbackGiven,
@@ -29,6 +31,8 @@ from bot.presenters import (
     evaluation_note,
     feedback_labels,
     finding_line,
+    kind_name,
+    level_name,
     probe_line,
     reevaluation_lines,
     rewrite_blocks,
@@ -47,44 +51,11 @@ GOOD = discord.Colour.green()
 MIXED = discord.Colour.gold()
 WEAK = discord.Colour.red()
 
-SOURCE_LABELS = {"offline": "offline coach (no model key)"}
-
 # Sections of the model's reply shown while it streams: prose only. Findings carry quotes
 # that are verified only after the merge, so they appear with the final feedback.
-PREVIEW_SECTIONS = {"praise": "What worked", "fix": "Fix first", "tip": "Tip"}
+PREVIEW_SECTIONS = frozenset({"praise", "fix", "tip"})
 # Sections after which the preview says the rest is being checked.
 CHECKING_SECTIONS = frozenset({"findings", "dimensions"})
-PREVIEW_HEADER = "_Live coaching (scores and evidence follow once they are checked)…_"
-PREVIEW_CHECKING = "_Checking the evidence against your answer…_"
-PREVIEW_ABANDONED = "_The live preview stopped because grading failed; see below._"
-PREVIEW_SUPERSEDED = "_(feedback above)_"
-# Left on a preview message when the feedback had to be posted as new messages after it.
-PREVIEW_MOVED = "_(feedback below)_"
-_PREVIEW_TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "header": PREVIEW_HEADER,
-        "checking": PREVIEW_CHECKING,
-        "abandoned": PREVIEW_ABANDONED,
-    },
-    "ko": {
-        "header": "_실시간 코칭 (점수와 근거는 확인 후 이어집니다)…_",
-        "checking": "_답변과 근거를 대조하는 중…_",
-        "abandoned": "_채점에 실패해 실시간 미리보기가 멈췄습니다. 아래를 확인하세요._",
-    },
-}
-# A retry is stored as an extra attempt, and /interview reevaluate re-grades only turns.
-RETRY_OFFLINE_NOTE = {
-    "en": "The AI coach did not grade this retry, so this is the offline coach's feedback. "
-    "Retries are not re-graded later: rewind this question again once the AI coach is back.",
-    "ko": "이번 재시도는 AI 코치가 채점하지 못해 오프라인 코치의 피드백을 보여 드립니다. "
-    "재시도는 나중에 다시 채점되지 않으니, AI 코치가 돌아오면 이 질문을 다시 되감아 답해 보세요.",
-}
-MIXED_GRADERS_NOTE = {
-    "en": "_Note: one attempt was graded by the AI coach and the other by the offline coach, "
-    "so the scores are not directly comparable._",
-    "ko": "_참고: 한 시도는 AI 코치가, 다른 시도는 오프라인 코치가 채점해 점수를 그대로 비교할 수 "
-    "없습니다._",
-}
 _QUOTED = re.compile(r"\u201c([^\u201d]{2,300})\u201d|\"([^\"]{2,300})\"")
 
 
@@ -110,7 +81,7 @@ def _colour(score: int) -> discord.Colour:
 
 def feedback_text(
     evaluation: Evaluation,
-    language: str = "en",
+    language: Language | str = Language.EN,
     *,
     note: str | None = None,
     number: int | None = None,
@@ -120,12 +91,13 @@ def feedback_text(
     For a reply to a follow-up, ``number`` is its question's number, and the first line says
     whether the reply filled the gap and what that did to the question's grade.
     """
+    language = as_language(language)
     label = feedback_labels(language)
     coaching = evaluation.coaching
     probe = probe_line(evaluation, number or 0, language) if number is not None else None
     parts = [f"**{probe}**"] if probe else []
     parts += [
-        f"**{label['score']} {evaluation.score}/100** · {dimensions_line(evaluation)} · "
+        f"**{label['score']} {evaluation.score}/100** · {dimensions_line(evaluation, language)} · "
         f"_{source_label(evaluation, language)}_",
         f"**{label['praise']}:** {without_heading(coaching.praise)}",
         f"**{label['fix']}:** {without_heading(coaching.fix)}",
@@ -137,38 +109,50 @@ def feedback_text(
     problems = evaluation.problems
     if problems:
         parts.append(
-            f"**{label['evidence']}**\n" + "\n".join(f"- {finding_line(f)}" for f in problems)
+            f"**{label['evidence']}**\n"
+            + "\n".join(f"- {finding_line(f, language)}" for f in problems)
         )
     return "\n".join(parts)
 
 
-def render(events: list[Event], language: str = "en") -> list[Outgoing]:
+def render(events: list[Event], language: Language | str = Language.EN) -> list[Outgoing]:
     """Return the messages that present ``events`` in order."""
+    language = as_language(language)
     out: list[Outgoing] = []
     for event in events:
         if isinstance(event, QuestionAsked):
             embed = discord.Embed(
-                title=f"Question {event.number} of {event.total}",
+                title=text(
+                    "interview.question_title", language, number=event.number, total=event.total
+                ),
                 description=event.turn.prompt,
                 colour=BRAND,
             )
             embed.set_footer(
-                text=f"{event.question.kind.value.replace('_', ' ')} · {event.turn.level.value}"
-                + (" · resumed" if event.resumed else "")
-                + " · reply in this thread"
+                text=text(
+                    "interview.question_footer",
+                    language,
+                    kind=kind_name(event.question.kind.value, language),
+                    level=level_name(event.turn.level.value, language),
+                    resumed=text("interview.resumed_mark", language) if event.resumed else "",
+                )
             )
             out.append(Outgoing(embed=embed, controls=True, speak=event.turn.prompt))
         elif isinstance(event, FollowUpAsked):
-            embed = discord.Embed(title="Follow-up", description=event.turn.prompt, colour=BRAND)
-            embed.set_footer(text="reply in this thread")
+            embed = discord.Embed(
+                title=text("interview.follow_up_title", language),
+                description=event.turn.prompt,
+                colour=BRAND,
+            )
+            embed.set_footer(text=text("interview.reply_here", language))
             out.append(Outgoing(embed=embed, controls=True, speak=event.turn.prompt))
         elif isinstance(event, FeedbackGiven):
-            text = feedback_text(event.evaluation, language, number=event.number)
-            out.extend(Outgoing(content=c, feedback=True) for c in split_message(text))
+            body = feedback_text(event.evaluation, language, number=event.number)
+            out.extend(Outgoing(content=c, feedback=True) for c in split_message(body))
             if event.turn.id is not None:
-                out.extend(_rewrites_offer(event.evaluation, event.turn.id, 1))
+                out.extend(_rewrites_offer(event.evaluation, event.turn.id, 1, language))
         elif isinstance(event, RewindAsked):
-            out.append(_rewind_message(event))
+            out.append(_rewind_message(event, language))
         elif isinstance(event, RetryGraded):
             out.extend(
                 Outgoing(content=c, feedback=True)
@@ -176,85 +160,107 @@ def render(events: list[Event], language: str = "en") -> list[Outgoing]:
             )
             if event.turn.id is not None:
                 out.extend(
-                    _rewrites_offer(event.attempt.evaluation, event.turn.id, event.attempt_number)
+                    _rewrites_offer(
+                        event.attempt.evaluation, event.turn.id, event.attempt_number, language
+                    )
                 )
             if event.pending is not None:
+                prompt = shorten(event.pending.prompt, 120)
                 out.append(
-                    Outgoing(
-                        content="Back to the interview: this question still waits for your "
-                        f"answer: \u201c{shorten(event.pending.prompt, 120)}\u201d"
-                    )
+                    Outgoing(content=text("interview.back_to_interview", language, prompt=prompt))
                 )
         elif isinstance(event, LevelChanged):
             out.append(
                 Outgoing(
-                    content=f"Difficulty moves from **{event.old.value}** to "
-                    f"**{event.new.value}**: {event.reason}."
+                    content=text(
+                        "interview.level_changed",
+                        language,
+                        old=level_name(event.old.value, language),
+                        new=level_name(event.new.value, language),
+                        reason=event.reason,
+                    )
                 )
             )
         elif isinstance(event, SessionEnded):
             summary = event.summary
-            title = "Interview stopped" if event.stopped else "Interview complete"
+            title = "interview.ended_stopped" if event.stopped else "interview.ended_complete"
             embed = discord.Embed(
-                title=title,
-                description="\n".join(summary_lines(summary))[:4000],
+                title=text(title, language),
+                description="\n".join(summary_lines(summary, language))[:4000],
                 colour=_colour(int(summary.average_score or 0)),
             )
-            embed.set_footer(text="See all your sessions with /interview history")
+            embed.set_footer(text=text("interview.ended_footer", language))
             out.append(Outgoing(embed=embed))
     return out
 
 
-def history_embed(rows: list[SessionOverview]) -> discord.Embed:
+def history_embed(
+    rows: list[SessionOverview], language: Language | str = Language.EN
+) -> discord.Embed:
     """Return the user's recent sessions as an embed."""
-    embed = discord.Embed(title="Your recent interviews", colour=BRAND)
+    language = as_language(language)
+    embed = discord.Embed(title=text("interview.history_title", language), colour=BRAND)
     if not rows:
-        embed.description = "No interviews yet. Start one with `/interview start`."
+        embed.description = text("interview.history_empty", language)
         return embed
     lines = []
     for r in rows:
-        avg = f"{r.average_score:.0f}/100" if r.average_score is not None else "not graded"
+        average = (
+            f"{r.average_score:.0f}/100"
+            if r.average_score is not None
+            else text("interview.not_graded", language)
+        )
         lines.append(
-            f"`#{r.session_id}` {discord.utils.format_dt(r.created_at, 'd')} · "
-            f"{r.kind.value.replace('_', ' ')} · {r.level.value} · {r.status.value} · "
-            f"{r.answered} answered · {avg}"
+            text(
+                "interview.history_line",
+                language,
+                id=r.session_id,
+                date=discord.utils.format_dt(r.created_at, "d"),
+                kind=kind_name(r.kind.value, language),
+                level=level_name(r.level.value, language),
+                status=text(f"interview.statuses.{r.status.value}", language),
+                answered=r.answered,
+                average=average,
+            )
         )
     embed.description = "\n".join(lines)
     return embed
 
 
-def _rewind_message(event: RewindAsked) -> Outgoing:
+def _rewind_message(event: RewindAsked, language: Language) -> Outgoing:
     """Return the re-asked question of a rewind, with a "Cancel retry" button."""
     embed = discord.Embed(
-        title=f"Rewind: question {event.number}, attempt {event.attempts + 1}",
+        title=text(
+            "interview.rewind_title", language, number=event.number, attempt=event.attempts + 1
+        ),
         description=event.turn.prompt,
         colour=BRAND,
     )
     previous = event.turn.evaluation
     if previous is not None:
-        embed.add_field(name="First attempt", value=f"{previous.score}/100", inline=True)
-    footer = "Your next message here (typed or a voice message) is the retry"
+        embed.add_field(
+            name=text("interview.first_attempt", language),
+            value=f"{previous.score}/100",
+            inline=True,
+        )
+    footer = text("interview.rewind_footer", language)
     if event.session_active:
-        footer += "; the current question stays open for after it"
+        footer += text("interview.rewind_footer_open", language)
     embed.set_footer(text=footer)
     return Outgoing(embed=embed, speak=event.turn.prompt, cancel_rewind=event.session_id)
 
 
-def retry_text(event: RetryGraded, language: str = "en") -> str:
+def retry_text(event: RetryGraded, language: Language | str = Language.EN) -> str:
     """Return a retry's comparison with the previous attempt, then its full feedback."""
-    head = (
-        f"**Retry of question {event.number}** (attempt {event.attempt_number}) "
-        "compared with your previous attempt:"
-    )
-    lines = comparison_lines(event.comparison)
+    language = as_language(language)
+    head = text("interview.retry_head", language, number=event.number, attempt=event.attempt_number)
+    lines = comparison_lines(event.comparison, language)
     before, after = event.comparison.before, event.comparison.after
     if (before.source == "llm") != (after.source == "llm"):
         # A grader change moves the score by itself; say so before anyone reads it as progress.
-        lines.append(MIXED_GRADERS_NOTE.get(language, MIXED_GRADERS_NOTE["en"]))
+        lines.append(text("interview.mixed_graders", language))
     evaluation = event.attempt.evaluation
-    note = None
-    if evaluation.model_missing:
-        note = RETRY_OFFLINE_NOTE.get(language, RETRY_OFFLINE_NOTE["en"])
+    note = text("interview.retry_offline", language) if evaluation.model_missing else None
     body = "\n".join(lines)
     return f"{head}\n{body}\n\n{feedback_text(evaluation, language, note=note)}"
 
@@ -266,36 +272,45 @@ def shorten_block(text: str, limit: int = 2000) -> str:
     return text[: limit - 1].rsplit("\n", 1)[0] + "…"
 
 
-def _rewrites_offer(evaluation: Evaluation, turn_id: int, attempt: int) -> list[Outgoing]:
+def _rewrites_offer(
+    evaluation: Evaluation, turn_id: int, attempt: int, language: Language
+) -> list[Outgoing]:
     """Return the compact rewrites line with its "Show rewrites" button, if there are any."""
-    summary = rewrites_summary(evaluation)
+    summary = rewrites_summary(evaluation, language)
     if summary is None:
         return []
-    text = "**Rewrites of this answer** (press the button to read them):\n" + summary
-    return [Outgoing(content=shorten_block(text), rewrites=(turn_id, attempt))]
+    body = text("interview.rewrites_offer", language) + "\n" + summary
+    return [Outgoing(content=shorten_block(body), rewrites=(turn_id, attempt))]
 
 
-def rewrites_messages(evaluation: Evaluation) -> list[str]:
+def rewrites_messages(evaluation: Evaluation, language: Language | str = Language.EN) -> list[str]:
     """Return the full rewrites as messages of at most 2000 characters each."""
-    blocks = rewrite_blocks(evaluation)
+    language = as_language(language)
+    blocks = rewrite_blocks(evaluation, language)
     if not blocks:
-        return ["This answer has no rewrites: they come with feedback from the AI coach."]
-    text = "\n\n".join(f"**{head}**\n{body}" for head, body in blocks)
-    return split_message(text)
+        return [text("interview.no_rewrites", language)]
+    return split_message("\n\n".join(f"**{head}**\n{body}" for head, body in blocks))
 
 
-def reevaluation_messages(result: Reevaluation) -> list[str]:
+def reevaluation_messages(
+    result: Reevaluation, language: Language | str = Language.EN
+) -> list[str]:
     """Return a re-evaluation's outcome as messages of at most 2000 characters each."""
-    return split_message("\n".join(reevaluation_lines(result)))
+    language = as_language(language)
+    return split_message("\n".join(reevaluation_lines(result, language)))
 
 
-def preview_text(kind: str, language: str = "en") -> str:
+def preview_text(kind: str, language: Language | str = Language.EN) -> str:
     """Return a live preview's fixed line ("header", "checking", "abandoned") in a language."""
-    return _PREVIEW_TEXT.get(language, _PREVIEW_TEXT["en"])[kind]
+    language = as_language(language)
+    return text(f"interview.preview.{kind}", language)
 
 
-def preview_section(key: str, value: Any, answer: str, language: str = "en") -> str | None:
+def preview_section(
+    key: str, value: Any, answer: str, language: Language | str = Language.EN
+) -> str | None:
     """Return a streamed prose section as preview Markdown, or None if it is not shown live."""
+    language = as_language(language)
     if key not in PREVIEW_SECTIONS or not isinstance(value, str) or not value.strip():
         return None
     label = feedback_labels(language)[key]

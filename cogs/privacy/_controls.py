@@ -6,6 +6,9 @@ import logging
 
 import discord
 
+from bot.catalog import Language
+from bot.copy import text
+
 log = logging.getLogger(__name__)
 
 PREFIX = "mb"
@@ -34,21 +37,23 @@ def parse_privacy_id(value: str) -> tuple[str, int] | None:
         return None
 
 
-def confirm_controls(user_id: int) -> discord.ui.View:
+def confirm_controls(user_id: int, language: Language = Language.EN) -> discord.ui.View:
     """Return the Delete everything / Cancel buttons for one user."""
     # Routed by the cog's interaction listener via custom_id, so no callbacks: the
     # buttons keep working after a restart.
     view = discord.ui.View(timeout=None)
     view.add_item(
         discord.ui.Button(
-            label="Delete everything",
+            label=text("privacy.buttons.delete", language),
             style=discord.ButtonStyle.danger,
             custom_id=delete_id(user_id),
         )
     )
     view.add_item(
         discord.ui.Button(
-            label="Cancel", style=discord.ButtonStyle.secondary, custom_id=cancel_id(user_id)
+            label=text("privacy.buttons.cancel", language),
+            style=discord.ButtonStyle.secondary,
+            custom_id=cancel_id(user_id),
         )
     )
     return view

@@ -1,4 +1,4 @@
-"""Texts and the export file of `/privacy`."""
+"""Texts and the export file of `/privacy`, in the language the service chose."""
 
 from __future__ import annotations
 
@@ -8,21 +8,29 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from storage.privacy import DataCounts, Deletion
+from bot.catalog import Language
+from bot.copy import catalogue, text
+from bot.privacy import DataCounts, DeletePreview, Deletion, UserExport
 
 log = logging.getLogger(__name__)
 
 MIB = 1024 * 1024
 # Discord's default upload limit for bots; boosted servers allow more, DMs do not.
 UPLOAD_LIMIT = 10 * MIB
-
-NO_AUDIO = "Audio is never stored: only transcripts, word timings and feedback."
-NOT_YOURS = "These buttons belong to someone else's `/privacy delete`; run it yourself."
-CANCELLED = "Cancelled. Nothing was deleted."
-VOICE_FIRST = (
-    "You're taking part in a live voice session right now, so I can't delete your data "
-    "yet: it is still being written. Leave the voice channel (or end it with `/voice stop` if "
-    "you started it), then run `/privacy delete` again."
+# Counts the summary sentence names; a store's other counts follow it when the catalogue
+# has a ``privacy.units.<count>`` phrase for them.
+_IN_SUMMARY = frozenset(
+    {
+        "sessions",
+        "turns",
+        "findings",
+        "attempts",
+        "voice_consents",
+        "round_answers",
+        "ratings_received",
+        "ratings_given",
+        "rounds_hosted",
+    }
 )
 
 
@@ -35,43 +43,59 @@ class ExportFile:
     compressed: bool
 
 
-def _n(count: int, one: str, many: str | None = None) -> str:
-    return f"{count} {one if count == 1 else (many or one + 's')}"
+def _n(unit: str, count: int, language: Language) -> str:
+    form = "one" if count == 1 else "other"
+    return text(f"privacy.units.{unit}.{form}", language, count=count)
 
 
-def summary(c: DataCounts) -> str:
+def summary(c: DataCounts, language: Language) -> str:
     """Return the user's data in one short phrase."""
-    parts = [
-        f"{_n(c.sessions, 'interview')} with {_n(c.turns, 'question')}",
-        _n(c.attempts, "retry", "retries"),
-        _n(c.voice_consents, "voice consent"),
-        f"{_n(c.round_answers, 'round answer')} and {_n(c.ratings_received, 'peer rating')} "
-        "on them",
-        _n(c.ratings_given, "rating") + " you gave",
+    phrase = text(
+        "privacy.summary",
+        language,
+        interviews=_n("interview", c.of("sessions"), language),
+        questions=_n("question", c.of("turns"), language),
+        retries=_n("retry", c.of("attempts"), language),
+        consents=_n("voice_consent", c.of("voice_consents"), language),
+        answers=_n("round_answer", c.of("round_answers"), language),
+        received=_n("peer_rating", c.of("ratings_received"), language),
+        given=_n("rating", c.of("ratings_given"), language),
+    )
+    extras = [
+        _n(key, count, language)
+        for key, count in c.items()
+        if key not in _IN_SUMMARY and catalogue().has(f"privacy.units.{key}.one")
     ]
-    return ", ".join(parts)
+    return ", ".join([phrase, *extras])
 
 
-def export_text(c: DataCounts, file: ExportFile) -> str:
+def no_audio(language: Language) -> str:
+    """Return the reminder that audio is never stored."""
+    return text("privacy.no_audio", language)
+
+
+def export_text(found: UserExport, file: ExportFile) -> str:
     """Return the line sent with the export file."""
-    zipped = " (gzip-compressed to fit Discord's upload limit)" if file.compressed else ""
-    return f"Here is everything Mockingbird stores about you{zipped}: {summary(c)}. {NO_AUDIO}"
+    key = "privacy.export.sent_compressed" if file.compressed else "privacy.export.sent"
+    lang = found.language
+    return text(key, lang, summary=summary(found.counts, lang), no_audio=no_audio(lang))
 
 
-def _size(n: int) -> str:
+def _size(n: int, language: Language) -> str:
     if n >= MIB:
-        return f"{n / MIB:.1f}".removesuffix(".0") + " MiB"
+        return text("privacy.units.mib", language, size=f"{n / MIB:.1f}".removesuffix(".0"))
     if n >= 1024:
-        return f"{n / 1024:.1f}".removesuffix(".0") + " KiB"
-    return _n(n, "byte")
+        return text("privacy.units.kib", language, size=f"{n / 1024:.1f}".removesuffix(".0"))
+    return _n("byte", n, language)
 
 
-def too_large(size: int, limit: int) -> str:
+def too_large(size: int, limit: int, language: Language) -> str:
     """Return the message for an export that does not fit in one upload."""
-    return (
-        f"Your export is {_size(size)} even when compressed, more than the {_size(limit)} "
-        "Discord lets me upload, so I couldn't send it here. Ask the bot's operator for a "
-        "copy. Nothing was changed."
+    return text(
+        "privacy.export.too_large",
+        language,
+        size=_size(size, language),
+        limit=_size(limit, language),
     )
 
 
@@ -88,52 +112,51 @@ def export_file(data: dict[str, Any], user_id: int, limit: int) -> ExportFile | 
     return len(packed)
 
 
-def confirm_text(c: DataCounts, running: int) -> str:
+def confirm_text(preview: DeletePreview) -> str:
     """Return the question shown above the Delete everything / Cancel buttons."""
+    c, lang = preview.counts, preview.language
     if c.total == 0:
-        return (
-            "I have no interviews or voice data stored for you; pressing Delete everything "
-            f"removes any record that you used me. {NO_AUDIO}"
-        )
-    parts = [f"This deletes {summary(c)}."]
-    if c.rounds_hosted:
-        parts.append("Rounds you hosted stay for the others, without your id.")
-    if running:
-        parts.append("Your running interview is stopped first; its thread stays.")
-    parts.append(
-        f"This can't be undone; use `/privacy export` first if you want a copy. {NO_AUDIO}"
-    )
+        return text("privacy.confirm.nothing", lang, no_audio=no_audio(lang))
+    parts = [text("privacy.confirm.deletes", lang, summary=summary(c, lang))]
+    if c.of("rounds_hosted"):
+        parts.append(text("privacy.confirm.hosted", lang))
+    if preview.running:
+        parts.append(text("privacy.confirm.running", lang))
+    if preview.voice_to_end:
+        parts.append(text("privacy.confirm.voice", lang))
+    parts.append(text("privacy.confirm.final", lang, no_audio=no_audio(lang)))
     return " ".join(parts)
 
 
 def deleted_text(d: Deletion) -> str:
     """Return what was deleted, in words."""
+    lang = d.language
     if d.nothing:
-        return "There was nothing stored about you, so nothing was deleted."
+        return text("privacy.deleted.nothing", lang)
     c = d.counts
     lines = [
-        f"Deleted everything Mockingbird stored about you: {summary(c)} "
-        f"({_n(c.findings, 'feedback finding')} included)."
+        text(
+            "privacy.deleted.done",
+            lang,
+            summary=summary(c, lang),
+            findings=_n("finding", c.of("findings"), lang),
+        )
     ]
-    if d.rounds_unhosted:
+    unhosted = d.outcome("rounds_unhosted")
+    if unhosted:
+        form = "one" if unhosted == 1 else "other"
         lines.append(
-            f"{_n(d.rounds_unhosted, 'round')} you hosted "
-            f"{'stays' if d.rounds_unhosted == 1 else 'stay'} for the others, without your id."
+            text(f"privacy.deleted.unhosted.{form}", lang, rounds=_n("round", unhosted, lang))
         )
     if len(d.stopped) == 1:
-        lines.append(
-            "Your running interview was stopped first; its thread stays (delete it yourself "
-            "if you like)."
-        )
+        lines.append(text("privacy.deleted.stopped.one", lang))
     elif d.stopped:
-        lines.append(
-            f"Your {len(d.stopped)} running interviews were stopped first; their threads stay "
-            "(delete them yourself if you like)."
-        )
+        lines.append(text("privacy.deleted.stopped.other", lang, count=len(d.stopped)))
+    if d.voice_ended:
+        lines.append(text("privacy.deleted.voice", lang))
     return "\n".join(lines)
 
 
-THREAD_NOTE = (
-    "This interview was stopped: {mention} deleted their Mockingbird data, so nothing here "
-    "is saved or graded any more. The thread stays; delete it if you like."
-)
+def thread_note(user_id: int, language: Language) -> str:
+    """Return the note left in the thread of an interview the delete stopped."""
+    return text("privacy.thread_note", language, mention=f"<@{user_id}>")

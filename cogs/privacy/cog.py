@@ -1,96 +1,91 @@
 """`/privacy export` and `/privacy delete` with its Delete everything / Cancel buttons.
 
-A user taking part in a live voice session (consented, not left) is asked to leave or
-`/voice stop` first: the voice coach keeps writing their answers and counters while it runs,
-and deleting under it would break the session for everyone in the channel. An interview
-still running in text is stopped by the delete itself; its thread stays and gets a note.
+Each handler makes one call to ``bot.privacy.PrivacyService`` and renders its answer. The
+service stops what still runs before erasing (see its module); a user taking part in someone
+else's live voice round is asked to leave it first.
+
+Language: replies are in the language of the user's most recent session when one is
+stored, else Korean when their Discord client's locale starts with "ko", else English
+(``bot.privacy.language``). A stopped interview's thread note is in that interview's
+language.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-from typing import Any, Protocol
 
 import discord
 from discord.ext import commands
 
+from bot.copy import localized, text
+from bot.privacy import ActiveInterview, PrivacyService, VoiceBlocked
 from cogs.privacy import _render
 from cogs.privacy._controls import CANCEL, confirm_controls, parse_privacy_id
-from storage.privacy import ActiveInterview, DataCounts, Deletion
 
 log = logging.getLogger(__name__)
-
-
-class PrivacyStore(Protocol):
-    """What the cog needs from storage (``storage.privacy.SqlitePrivacyStore``)."""
-
-    async def export(self, user_id: int) -> dict[str, Any]:
-        """Return everything stored about the user as a JSON-ready dict."""
-        ...
-
-    async def counts(self, user_id: int) -> DataCounts:
-        """Return how many rows of each kind the user has."""
-        ...
-
-    async def active_interviews(self, user_id: int) -> list[ActiveInterview]:
-        """Return the user's interviews that are still running."""
-        ...
-
-    async def live_voice_rounds(self, user_id: int) -> list[int]:
-        """Return ids of live rounds the user takes part in and has not left."""
-        ...
-
-    async def delete(self, user_id: int) -> Deletion:
-        """Delete everything stored about the user in one transaction."""
-        ...
 
 
 class PrivacyCog(commands.Cog):
     """Export or delete everything Mockingbird stores about the person asking."""
 
     privacy = discord.SlashCommandGroup(
-        "privacy", "See or delete what Mockingbird stores about you"
+        "privacy",
+        text("privacy.commands.group.description"),
+        **localized("privacy.commands.group"),
     )
 
     def __init__(
-        self, bot: discord.Bot, store: PrivacyStore, *, upload_limit: int = _render.UPLOAD_LIMIT
+        self,
+        bot: discord.Bot,
+        service: PrivacyService,
+        *,
+        upload_limit: int = _render.UPLOAD_LIMIT,
     ) -> None:
         self.bot = bot
-        self.store = store
+        self.service = service
         self.upload_limit = upload_limit
 
-    @privacy.command(name="export", description="Download everything Mockingbird stores about you")
+    @privacy.command(
+        name="export",
+        description=text("privacy.commands.export.description"),
+        **localized("privacy.commands.export"),
+    )
     async def export(self, ctx: discord.ApplicationContext) -> None:
         """Send the user's data as a JSON file, privately."""
         await ctx.defer(ephemeral=True)
         user_id = ctx.author.id
-        data = await self.store.export(user_id)
-        counts = await self.store.counts(user_id)
-        file = _render.export_file(data, user_id, self.upload_limit)
+        found = await self.service.export(user_id, ctx.interaction.locale)
+        file = _render.export_file(found.document, user_id, self.upload_limit)
         if isinstance(file, int):
             log.warning("Export of user %s is too large to upload (%s bytes)", user_id, file)
-            await ctx.followup.send(_render.too_large(file, self.upload_limit), ephemeral=True)
+            message = _render.too_large(file, self.upload_limit, found.language)
+            await ctx.followup.send(message, ephemeral=True)
             return
         log.info("User %s exported their data (%s bytes)", user_id, len(file.data))
         await ctx.followup.send(
-            _render.export_text(counts, file),
+            _render.export_text(found, file),
             file=discord.File(io.BytesIO(file.data), filename=file.filename),
             ephemeral=True,
         )
 
-    @privacy.command(name="delete", description="Delete everything Mockingbird stores about you")
+    @privacy.command(
+        name="delete",
+        description=text("privacy.commands.delete.description"),
+        **localized("privacy.commands.delete"),
+    )
     async def delete(self, ctx: discord.ApplicationContext) -> None:
         """Ask for confirmation with Delete everything / Cancel buttons."""
         await ctx.defer(ephemeral=True)
         user_id = ctx.author.id
-        if await self.store.live_voice_rounds(user_id):
-            await ctx.followup.send(_render.VOICE_FIRST, ephemeral=True)
+        preview = await self.service.preview(user_id, ctx.interaction.locale)
+        if preview.blocked:
+            await ctx.followup.send(text("privacy.voice_first", preview.language), ephemeral=True)
             return
-        counts = await self.store.counts(user_id)
-        running = len(await self.store.active_interviews(user_id))
         await ctx.followup.send(
-            _render.confirm_text(counts, running), view=confirm_controls(user_id), ephemeral=True
+            _render.confirm_text(preview),
+            view=confirm_controls(user_id, preview.language),
+            ephemeral=True,
         )
 
     @commands.Cog.listener()
@@ -99,24 +94,31 @@ class PrivacyCog(commands.Cog):
         if interaction.type is not discord.InteractionType.component or interaction.data is None:
             return
         parsed = parse_privacy_id(str(interaction.data.get("custom_id", "")))
-        if parsed is None:
+        user = interaction.user
+        if parsed is None or user is None:
             return
         action, owner_id = parsed
-        user = interaction.user
-        if user is None or user.id != owner_id:
-            await interaction.response.send_message(_render.NOT_YOURS, ephemeral=True)
+        locale = interaction.locale
+        if user.id != owner_id:
+            language = await self.service.language(user.id, locale)
+            await interaction.response.send_message(
+                text("privacy.not_yours", language), ephemeral=True
+            )
             return
         if action == CANCEL:
-            await interaction.response.edit_message(content=_render.CANCELLED, view=None)
+            language = await self.service.language(owner_id, locale)
+            await interaction.response.edit_message(
+                content=text("privacy.cancelled", language), view=None
+            )
             return
         await interaction.response.defer()
-        # Checked again: the user may have joined a voice session since the question.
-        if await self.store.live_voice_rounds(owner_id):
-            await interaction.edit_original_response(content=_render.VOICE_FIRST, view=None)
+        outcome = await self.service.delete(owner_id, locale)
+        if isinstance(outcome, VoiceBlocked):
+            content = text("privacy.voice_first", outcome.language)
+            await interaction.edit_original_response(content=content, view=None)
             return
-        deletion = await self.store.delete(owner_id)
-        await interaction.edit_original_response(content=_render.deleted_text(deletion), view=None)
-        for stopped in deletion.stopped:
+        await interaction.edit_original_response(content=_render.deleted_text(outcome), view=None)
+        for stopped in outcome.stopped:
             await self._note_thread(stopped, owner_id)
 
     async def _note_thread(self, stopped: ActiveInterview, user_id: int) -> None:
@@ -130,7 +132,7 @@ class PrivacyCog(commands.Cog):
             if not isinstance(channel, discord.abc.Messageable):
                 return
             await channel.send(
-                _render.THREAD_NOTE.format(mention=f"<@{user_id}>"),
+                _render.thread_note(user_id, stopped.language),
                 allowed_mentions=discord.AllowedMentions.none(),
             )
         except (discord.HTTPException, discord.InvalidData):

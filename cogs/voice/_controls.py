@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 import discord
 
-from bot.interview.rounds import Rating
+from bot.catalog import Language
+from bot.copy import text
+from bot.rounds.model import Rating
 from cogs._shared import persistent_view
 
 log = logging.getLogger(__name__)
@@ -15,12 +17,6 @@ log = logging.getLogger(__name__)
 PREFIX = "mb"
 CONSENT = "vconsent"
 RATE = "vrate"
-
-RATING_LABELS = {
-    Rating.USEFUL: "Useful",
-    Rating.UNCLEAR: "Unclear",
-    Rating.STRONG: "Strong",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,24 +54,26 @@ def parse_voice_custom_id(value: str) -> VoiceAction | None:
     return None
 
 
-def consent_view(voice_id: int) -> discord.ui.View:
+def consent_view(voice_id: int, language: Language) -> discord.ui.View:
     """Return the Consent button of a voice session."""
     return persistent_view(
         discord.ui.Button(
-            label="Consent",
+            label=text("rounds.consent.button", language),
             style=discord.ButtonStyle.success,
             custom_id=consent_id(voice_id),
         )
     )
 
 
-def rating_view(answer_id: int) -> discord.ui.View:
+def rating_view(answer_id: int, language: Language) -> discord.ui.View:
     """Return the useful / unclear / strong buttons for one answer."""
     return persistent_view(
         *(
             discord.ui.Button(
-                label=label, style=discord.ButtonStyle.secondary, custom_id=rating_id(answer_id, r)
+                label=text(f"rounds.ratings.labels.{r.value}", language),
+                style=discord.ButtonStyle.secondary,
+                custom_id=rating_id(answer_id, r),
             )
-            for r, label in RATING_LABELS.items()
+            for r in Rating
         )
     )

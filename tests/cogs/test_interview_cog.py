@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,12 @@ import discord
 import pytest
 from discord_harness import FakeDiscord, Harness, find_custom_id, harness
 
+from bot.catalog import Language
+from bot.catalog.bank import QuestionBank
+from bot.coaching.grading import Evaluator
+from bot.coaching.offline_evaluator import OfflineEvaluator
+from bot.coaching.rubric import Rubric
+from bot.copy import catalogue
 from bot.discord_app import MockingbirdBot, intents
 from bot.interview.engine import InterviewEngine
 from bot.interview.models import TurnStatus
@@ -57,10 +64,15 @@ class Env:
         ]
 
 
-async def make_env(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[Env]:
+async def make_env(
+    tmp_path: Path,
+    fake: FakeDiscord,
+    bank: QuestionBank | None = None,
+    grader: Evaluator | None = None,
+) -> AsyncIterator[Env]:
     db = await Database(tmp_path / "bot.sqlite3").open()
     evaluator = ScriptedEvaluator()
-    engine = InterviewEngine(SqliteSessionStore(db), make_bank(), evaluator)
+    engine = InterviewEngine(SqliteSessionStore(db), bank or make_bank(), grader or evaluator)
     bot = MockingbirdBot(intents=intents())
     cog = InterviewCog(bot, engine)
     bot.add_cog(cog)
@@ -296,3 +308,49 @@ def test_render_splits_long_feedback_under_the_limit() -> None:
     assert all(o.content is not None and len(o.content) <= 2000 for o in out)
     assert isinstance(out[0].content, str) and out[0].content.startswith("**Score 70/100**")
     assert discord  # py-cord objects are what the renderer builds
+
+
+PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
+
+
+def _shown(message: dict[str, Any]) -> str:
+    """Return every piece of text a message shows: content, embeds, button labels."""
+    parts = [message.get("content") or ""]
+    for embed in message.get("embeds") or []:
+        parts += [embed.get("title") or "", embed.get("description") or ""]
+        parts.append((embed.get("footer") or {}).get("text") or "")
+        parts += [f"{f.get('name')} {f.get('value')}" for f in embed.get("fields") or []]
+    for row in message.get("components") or []:
+        parts += [c.get("label") or "" for c in row.get("components") or []]
+    return "\n".join(parts)
+
+
+async def test_a_korean_interview_is_korean_everywhere(
+    tmp_path: Path, discord_fake: FakeDiscord
+) -> None:
+    bank = QuestionBank.load(PROMPTS)
+    grader = OfflineEvaluator(Rubric.load(PROMPTS))
+    async for env in make_env(tmp_path, discord_fake, bank, grader):
+        await start(env, language="ko", count=1)
+        thread_id = env.thread_id()
+        await env.h.message(
+            "지난 회사에서 결제 서버가 자주 멈추는 문제가 있었습니다. 제가 원인을 분석해서 "
+            "커넥션 풀 설정을 고쳤고, 장애가 한 달에 네 번에서 0번으로 줄었습니다.",
+            channel_id=thread_id,
+        )
+        shown = "\n".join(_shown(m) for m in env.bot_messages(thread_id))
+        shown += "\n".join(env.ephemeral_texts())
+
+    assert "1개 중 1번 질문" in shown or "번 질문" in shown
+    assert "점수" in shown and "건너뛰기" in shown
+    # No English text of ours reaches a Korean candidate.
+    english = {
+        catalogue().template(key, Language.EN)
+        for key in catalogue().key_set(Language.EN)
+        if key.startswith(("interview.", "feedback."))
+        and not key.startswith("interview.terminal.")
+        and not key.endswith((".name", ".description"))
+    }
+    words = {w for t in english for w in re.findall(r"[A-Za-z]{5,}", t)}
+    leaked = {w for w in words if re.search(rf"\b{w}\b", shown)}
+    assert not leaked - {"UMPIRE", "OpenAI", "Anthropic", "Mockingbird"}, sorted(leaked)[:20]

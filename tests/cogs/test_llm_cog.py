@@ -15,6 +15,7 @@ from bot.coaching.answer import Answer
 from bot.coaching.grading import Evaluator, GradingContext
 from bot.coaching.models import Evaluation
 from bot.coaching.rubric import Rubric
+from bot.copy import text
 from bot.discord_app import MockingbirdBot, intents
 from bot.interview.engine import InterviewEngine
 from bot.interview.models import TurnStatus
@@ -28,7 +29,6 @@ from bot.llm import (
 )
 from bot.llm.evaluator import LLMEvaluator
 from cogs.interview import InterviewCog
-from cogs.interview._render import PREVIEW_HEADER
 from storage.db import Database
 from storage.llm_usage import SqliteBudget
 from storage.sessions import SqliteSessionStore
@@ -37,6 +37,8 @@ from tests.fakes.evaluator import ScriptedEvaluator, make_bank
 from tests.fakes.llm_server import Behaviour, FakeLLMServer
 from tests.llm.helpers import OPENAI_KEY
 from tests.llm.test_llm_evaluator import reply, scripted
+
+PREVIEW_HEADER = text("interview.preview.header")
 
 PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 MESSAGES = "/channels/{channel_id}/messages"

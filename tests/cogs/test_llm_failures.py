@@ -21,6 +21,7 @@ from bot.coaching.grading import Evaluator, GradingContext
 from bot.coaching.models import Coaching, Evaluation
 from bot.coaching.rubric import Rubric
 from bot.config import Settings
+from bot.copy import text
 from bot.discord_app import MockingbirdBot, intents
 from bot.interview.engine import InterviewEngine
 from bot.interview.models import TurnStatus
@@ -28,7 +29,6 @@ from bot.llm.keys import KeyVault, RedactingFilter
 from bot.services import build_llm_services
 from cogs.interview import InterviewCog
 from cogs.interview._live import LivePreview
-from cogs.interview._render import PREVIEW_HEADER, PREVIEW_SUPERSEDED
 from storage.db import Database
 from storage.llm_usage import SqliteBudget
 from storage.sessions import SqliteSessionStore
@@ -49,6 +49,9 @@ from tests.cogs.test_llm_cog import (
 from tests.fakes.evaluator import ScriptedEvaluator
 from tests.fakes.llm_server import Behaviour, FakeLLMServer
 from tests.llm.test_llm_evaluator import reply, scripted
+
+PREVIEW_HEADER = text("interview.preview.header")
+PREVIEW_SUPERSEDED = text("interview.preview.superseded")
 
 log = logging.getLogger(__name__)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import logging
@@ -11,18 +12,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from discord_harness import FakeDiscord, Harness, RecordedRequest, find_custom_id, harness
+from discord_harness import FakeDiscord, Harness, RecordedRequest, find_custom_id, harness, payloads
 
 from bot.catalog import Kind, Language, Level
 from bot.coaching.models import Coaching, Evaluation
 from bot.discord_app import MockingbirdBot, intents
+from bot.interview.engine import InterviewEngine
 from bot.interview.models import Attempt, Session, SessionStatus, Turn, TurnStatus
-from bot.interview.rounds import Participant, Rating, Round, RoundStatus
+from bot.privacy import PrivacyService
+from bot.rounds.model import Participant, Rating, Round, RoundStatus
 from cogs.privacy import PrivacyCog
 from storage.db import Database
-from storage.privacy import DataCounts, SqlitePrivacyStore
+from storage.privacy import SqlitePrivacyLookups, sqlite_privacy_registry
 from storage.rounds import SqliteRoundStore
 from storage.sessions import SqliteSessionStore
+from tests.fakes.evaluator import ScriptedEvaluator, make_bank
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +42,8 @@ class Env:
     def __init__(self, h: Harness, db: Database) -> None:
         self.h = h
         self.db = db
-        self.store = SqlitePrivacyStore(db)
+        self.store = sqlite_privacy_registry(db)
+        self.voice: RoundsThatEnd | None = None
         self.alice = int(h.alice["id"])
         self.bob = int(h.bob["id"])
 
@@ -63,7 +68,12 @@ class Env:
 
 
 async def add_interview(
-    db: Database, user_id: int, answer: str, *, channel_id: int | None = None
+    db: Database,
+    user_id: int,
+    answer: str,
+    *,
+    channel_id: int | None = None,
+    language: Language = Language.EN,
 ) -> tuple[int, int]:
     """Store one graded interview turn and a retry for a user; return (session, turn) ids."""
     sessions = SqliteSessionStore(db)
@@ -76,7 +86,7 @@ async def add_interview(
             Level.MID,
             Level.MID,
             2,
-            Language.EN,
+            language,
             None,
             channel_id,
             T0,
@@ -121,19 +131,54 @@ async def add_round(
     return round_.id
 
 
+class RoundsThatEnd:
+    """The round side: runs the rounds a test names and ends them the way `/voice stop` does."""
+
+    def __init__(self, db: Database) -> None:
+        self.store = SqliteRoundStore(db)
+        self.running: set[int] = set()
+        self.ended_for: list[int] = []
+
+    def live_round(self, round_id: int) -> object | None:
+        return round_id if round_id in self.running else None
+
+    async def end_rounds_of(self, user_id: int) -> list[int]:
+        self.ended_for.append(user_id)
+        ended = sorted(self.running)
+        for round_id in ended:
+            round_ = await self.store.get_round(round_id)
+            assert round_ is not None
+            round_.finish(T0 + timedelta(minutes=9), stopped=True)
+            await self.store.save_round(round_)
+        self.running.clear()
+        return ended
+
+
+def privacy_service(db: Database, voice: RoundsThatEnd | None = None) -> PrivacyService:
+    """The service as the app builds it, with a real engine (and a live round side if given)."""
+    engine = InterviewEngine(SqliteSessionStore(db), make_bank(), ScriptedEvaluator())
+    return PrivacyService(sqlite_privacy_registry(db), SqlitePrivacyLookups(db), engine, voice)
+
+
 async def make_env(
-    tmp_path: Path, fake: FakeDiscord, *, upload_limit: int | None = None
+    tmp_path: Path,
+    fake: FakeDiscord,
+    *,
+    upload_limit: int | None = None,
+    rounds_run_here: bool = False,
 ) -> AsyncIterator[Env]:
     db = await Database(tmp_path / "privacy.sqlite3").open()
     bot = MockingbirdBot(intents=intents())
-    store = SqlitePrivacyStore(db)
+    voice = RoundsThatEnd(db) if rounds_run_here else None
+    service = privacy_service(db, voice)
     if upload_limit is None:
-        bot.add_cog(PrivacyCog(bot, store))
+        bot.add_cog(PrivacyCog(bot, service))
     else:
-        bot.add_cog(PrivacyCog(bot, store, upload_limit=upload_limit))
+        bot.add_cog(PrivacyCog(bot, service, upload_limit=upload_limit))
     try:
         async with harness(bot, fake) as h:
             env = Env(h, db)
+            env.voice = voice
             await add_interview(db, env.alice, "ALICE-ANSWER about the on-call rota")
             await add_interview(db, env.bob, "BOB-ANSWER about the release train")
             await add_round(db, env.alice, env.bob)
@@ -212,7 +257,7 @@ async def test_an_export_over_the_limit_is_gzipped(
     probe_db = await Database(tmp_path / "probe.sqlite3").open()
     await add_interview(probe_db, 1, "ALICE-ANSWER about the on-call rota")
     await add_round(probe_db, 1, 2)
-    size = len(json.dumps(await SqlitePrivacyStore(probe_db).export(1), indent=2))
+    size = len(json.dumps((await sqlite_privacy_registry(probe_db).export(1)).document, indent=2))
     await probe_db.close()
     async for env in make_env(tmp_path, discord_fake, upload_limit=size // 2):
         await env.h.slash("privacy", "export", user=env.h.alice)
@@ -247,8 +292,8 @@ async def test_the_buttons_refuse_anyone_else(env: Env) -> None:
     reply = env.last_callback()
     assert reply["type"] == 4 and reply["data"]["flags"] & EPHEMERAL
     assert "someone else" in reply["data"]["content"]
-    assert (await env.store.counts(env.alice)).sessions == 1
-    assert (await env.store.counts(env.bob)).sessions == 1
+    assert (await env.store.counts(env.alice))["sessions"] == 1
+    assert (await env.store.counts(env.bob))["sessions"] == 1
     assert env.current(message).get("components")  # Alice can still decide
 
 
@@ -256,7 +301,7 @@ async def test_delete_everything_removes_the_users_data_only(env: Env) -> None:
     thread = env.h.fake.add_thread(env.h.channel_id, "Mock interview · alice")
     thread_id = int(thread["id"])
     await add_interview(env.db, env.alice, "ALICE-ACTIVE answer", channel_id=thread_id)
-    bob_before = await env.store.export(env.bob)
+    bob_before = (await env.store.export(env.bob)).document
 
     await env.h.slash("privacy", "delete", user=env.h.alice)
     message = env.confirmation()
@@ -273,8 +318,8 @@ async def test_delete_everything_removes_the_users_data_only(env: Env) -> None:
     (note,) = env.h.fake.messages_in(thread_id)
     assert "deleted their Mockingbird data" in note["content"]
 
-    assert await env.store.counts(env.alice) == DataCounts()
-    bob_after = await env.store.export(env.bob)
+    assert not any((await env.store.counts(env.alice)).values())
+    bob_after = (await env.store.export(env.bob)).document
     assert bob_after["sessions"] == bob_before["sessions"]
     assert bob_after["voice"]["consents"] == bob_before["voice"]["consents"]
     (answer,) = bob_after["voice"]["answers"]
@@ -289,7 +334,7 @@ async def test_delete_of_a_user_with_nothing(env: Env) -> None:
     assert "no interviews or voice data" in message["content"]
     await env.h.click(message, label="Delete everything", user=carol)
     assert "nothing was deleted" in env.current(message)["content"]
-    assert (await env.store.counts(env.alice)).sessions == 1
+    assert (await env.store.counts(env.alice))["sessions"] == 1
 
 
 async def test_delete_waits_for_a_live_voice_session(env: Env) -> None:
@@ -298,7 +343,7 @@ async def test_delete_waits_for_a_live_voice_session(env: Env) -> None:
     req = env.last_followup()
     assert "live voice session" in req.json["content"] and "/voice stop" in req.json["content"]
     assert not req.json.get("components")
-    assert (await env.store.counts(env.alice)).sessions == 1
+    assert (await env.store.counts(env.alice))["sessions"] == 1
 
 
 async def test_buttons_from_before_a_restart_still_work(env: Env) -> None:
@@ -317,5 +362,89 @@ async def test_buttons_from_before_a_restart_still_work(env: Env) -> None:
     )
     await env.h.click(old, label="Delete everything", user=env.h.alice)
     assert "Deleted everything" in env.current(old)["content"]
-    assert await env.store.counts(env.alice) == DataCounts()
-    assert (await env.store.counts(env.bob)).sessions == 1
+    assert not any((await env.store.counts(env.alice)).values())
+    assert (await env.store.counts(env.bob))["sessions"] == 1
+
+
+async def test_privacy_commands_carry_korean_localisations(env: Env) -> None:
+    command = env.h.fake.command("privacy")
+    assert command["name_localizations"]["ko"] == "개인정보"
+    assert command["description_localizations"]["ko"]
+    options = {o["name"]: o for o in command["options"]}
+    assert options["export"]["name_localizations"]["ko"] == "내보내기"
+    assert options["delete"]["name_localizations"]["ko"] == "삭제"
+    assert all(o["description_localizations"]["ko"] for o in options.values())
+
+
+async def test_a_user_whose_last_session_was_korean_is_answered_in_korean(env: Env) -> None:
+    thread = env.h.fake.add_thread(env.h.channel_id, "모의 면접 · alice")
+    thread_id = int(thread["id"])
+    await add_interview(
+        env.db, env.alice, "ALICE-KO answer", channel_id=thread_id, language=Language.KO
+    )
+
+    await env.h.slash("privacy", "export", user=env.h.alice)
+    assert "Mockingbird가 저장한 내 정보 전체입니다" in env.last_followup().json["content"]
+
+    await env.h.slash("privacy", "delete", user=env.h.alice)
+    message = env.confirmation()
+    assert "면접 2회(질문 2개)" in message["content"]
+    assert "진행 중인 면접은 먼저 중단하며" in message["content"]
+    labels = [c["label"] for row in message["components"] for c in row["components"]]
+    assert labels == ["모두 삭제", "취소"]
+    await env.h.click(message, label="모두 삭제", user=env.h.bob)
+    assert "someone else" in env.last_callback()["data"]["content"]  # Bob practises in English
+    await env.h.click(message, label="모두 삭제", user=env.h.alice)
+
+    done = env.current(message)["content"]
+    assert done.startswith("Mockingbird가 저장한 내 정보를 모두 삭제했습니다")
+    assert "진행 중이던 면접을 먼저 중단했습니다" in done
+    (note,) = env.h.fake.messages_in(thread_id)
+    assert "Mockingbird 데이터를 삭제해서" in note["content"]
+    assert not any((await env.store.counts(env.alice)).values())
+
+
+async def test_a_korean_discord_client_is_answered_in_korean_until_a_session_says_otherwise(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        payloads, "interaction_base", functools.partial(payloads.interaction_base, locale="ko")
+    )
+    carol = env.h.fake.add_user("carol")
+    env.h.fake.add_member(env.h.guild_id, carol)
+    await env.h.slash("privacy", "delete", user=carol)
+    message = env.confirmation()
+    assert message["content"].startswith("저장된 면접이나 음성 데이터가 없습니다")
+    await env.h.click(message, label="취소", user=carol)
+    assert env.current(message)["content"] == "취소했습니다. 아무것도 삭제하지 않았습니다."
+
+    # Alice's stored English session outweighs her Korean client.
+    await env.h.slash("privacy", "delete", user=env.h.alice)
+    assert env.confirmation()["content"].startswith("This deletes 1 interview")
+
+
+async def test_delete_ends_a_live_round_through_the_round_side_and_keeps_the_others(
+    tmp_path: Path, discord_fake: FakeDiscord
+) -> None:
+    async for env in make_env(tmp_path, discord_fake, rounds_run_here=True):
+        assert env.voice is not None
+        live = await add_round(env.db, env.bob, env.alice, status=RoundStatus.RUNNING)
+        env.voice.running.add(live)
+        bob_before = (await env.store.export(env.bob)).document
+
+        await env.h.slash("privacy", "delete", user=env.h.alice)
+        message = env.confirmation()
+        assert "Your live voice session is ended first" in message["content"]
+        await env.h.click(message, label="Delete everything", user=env.h.alice)
+
+        done = env.current(message)["content"]
+        assert "Deleted everything" in done
+        assert "Your live voice session was ended first" in done
+        assert env.voice.ended_for == [env.alice]
+        round_ = await SqliteRoundStore(env.db).get_round(live)
+        assert round_ is not None and round_.status is RoundStatus.STOPPED
+        assert [p.user_id for p in round_.participants] == [env.bob]
+        assert not any((await env.store.counts(env.alice)).values())
+        bob_after = (await env.store.export(env.bob)).document
+        assert bob_after["sessions"] == bob_before["sessions"]
+        assert len(bob_after["voice"]["answers"]) == len(bob_before["voice"]["answers"])

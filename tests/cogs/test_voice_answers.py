@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from discord_harness import FakeDiscord, harness
+from discord_harness import FakeDiscord, Harness, harness
 
 from bot.discord_app import MockingbirdBot, intents
 from bot.interview.engine import InterviewEngine
@@ -18,11 +19,42 @@ from cogs.interview import InterviewCog
 from cogs.interview._audio import SpeechServices
 from storage.db import Database
 from storage.sessions import SqliteSessionStore
-from tests.cogs.test_interview_cog import Env, start
 from tests.fakes.evaluator import ScriptedEvaluator, make_bank
 from tests.speech.helpers import espeak
 
 SPOKEN = "I led the database migration. As a result latency fell by forty percent."
+
+
+class Env:
+    """The bot with the interview cog and real speech, its engine, evaluator and harness."""
+
+    def __init__(
+        self, h: Harness, engine: InterviewEngine, evaluator: ScriptedEvaluator, cog: InterviewCog
+    ) -> None:
+        self.h = h
+        self.engine = engine
+        self.evaluator = evaluator
+        self.cog = cog
+
+    @property
+    def fake(self) -> FakeDiscord:
+        return self.h.fake
+
+    def thread_id(self) -> int:
+        threads = self.fake.threads_of(self.h.channel_id)
+        assert len(threads) == 1, threads
+        return int(threads[0]["id"])
+
+    def bot_messages(self, channel_id: int) -> list[dict[str, Any]]:
+        return [
+            m
+            for m in self.fake.messages_in(channel_id)
+            if int(m["author"]["id"]) == int(self.fake.bot_user["id"])
+        ]
+
+
+async def start(env: Env, **options: Any) -> None:
+    await env.h.slash("interview", "start", options={"kind": "behavioral", "count": 2, **options})
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,13 @@ import discord
 import pytest
 from discord_harness import FakeDiscord, Harness, find_custom_id, harness, payloads
 
+from bot.catalog import Language
+from bot.copy import text
 from bot.discord_app import MockingbirdBot, intents
 from bot.interview.engine import InterviewEngine
 from bot.interview.models import SessionStatus
-from bot.voice.coach import CONSENT_NOTICE, VoiceCoach
+from bot.voice.coach import VoiceCoach
+from bot.voice.round_channel import VoiceRoundChannel
 from cogs.interview import InterviewCog
 from cogs.voice import VoiceCog
 from storage.db import Database
@@ -24,6 +27,7 @@ from tests.fakes.evaluator import ScriptedEvaluator, make_bank
 from tests.voice_fakes import ScriptedConnector, ScriptedVoiceLink
 
 Json = dict[str, Any]
+CONSENT_NOTICE = text("voice.spoken.consent")
 PUBLIC_THREAD = 11
 PRIVATE_THREAD = 12
 
@@ -100,7 +104,8 @@ class Env:
             run = self.coach.active(self.h.guild_id)
             if run is None:
                 return
-            link = run.link
+            assert isinstance(run.channel, VoiceRoundChannel)
+            link = run.channel.link
             assert isinstance(link, ScriptedVoiceLink)
             if not run.wake.is_set() and (run.awaiting_consent or link.waiting_for is not None):
                 await self.h.settle()
@@ -154,7 +159,7 @@ async def make_env(
     bot.add_cog(VoiceCog(bot, coach))
     try:
         async with harness(bot, fake) as h:
-            h.ignore_tasks.append(lambda t: t.get_name().startswith("mb-voice"))
+            h.ignore_tasks.append(lambda t: t.get_name().startswith(("mb-voice", "mb-round")))
             voice_id = await h.add_voice_channel("Practice room")
             carol = fake.add_user("carol")
             fake.add_member(h.guild_id, carol)
@@ -625,9 +630,42 @@ async def test_nothing_more_is_said_once_a_stop_is_waiting(env: Env) -> None:
     assert env.embeds()[-1]["title"] == "Interview stopped"
 
 
-async def test_a_korean_session_speaks_its_fixed_sentences_in_korean(env: Env) -> None:
+async def test_a_korean_session_is_korean_aloud_and_in_the_thread(env: Env) -> None:
     await env.start_solo(language="ko")
     assert "저장하지 않습니다" in env.link.spoken[0]
     assert env.link.languages[0] == "ko"
-    # The thread notice stays readable for everyone in the server.
-    assert "never stored" in env.notice()["embeds"][0]["description"]
+    assert env.connector.languages == [Language.KO]
+    assert "들어왔습니다" in env.last_ephemeral()
+    notice = next(m for m in env.bot_messages() if _labels(m) == ["동의"])
+    embed = notice["embeds"][0]
+    assert embed["title"] == "음성 면접: 먼저 동의해 주세요"
+    assert "저장하지 않습니다" in embed["description"] and "동의" in embed["footer"]["text"]
+    assert any(t.startswith("🔇 지금은") for t in env.texts())
+    # Someone else's click is refused in the session's language, whatever their client's.
+    await env.h.click(notice, label="동의", user=env.h.bob)
+    await env.quiesce()
+    assert "다른 사람의 1:1 음성 면접" in env.last_ephemeral()
+    await env.h.click(notice, label="동의", user=env.h.alice)
+    await env.quiesce()
+    assert "🎙️ 듣는 중: **Alice**" in env.texts()
+    env.link.silence(env.uid(env.h.alice), 2)
+    await env.quiesce()
+    assert any("천천히 하셔도 됩니다" in t for t in env.texts())
+    assert any("답변이 들리지 않아" in t for t in env.texts())
+
+
+async def test_round_commands_and_options_carry_korean_localisations(env: Env) -> None:
+    registered = env.fake.bodies_to("PUT", "/applications/{application_id}/commands")
+    commands = {c["name"]: c for body in registered for c in body}
+    voice, round_ = commands["voice"], commands["round"]
+    assert voice["name_localizations"]["ko"] == "음성"
+    assert round_["name_localizations"]["ko"] == "라운드"
+    subs = {c["name"]: c for c in voice["options"] + round_["options"]}
+    assert subs["interview"]["name_localizations"]["ko"] == "면접"
+    assert subs["start"]["description_localizations"]["ko"].startswith("지금 있는 음성 채널")
+    assert subs["skip"]["options"][0]["name_localizations"]["ko"] == "사용자"
+    options = {o["name"]: o for o in subs["interview"]["options"]}
+    assert options["questions"]["name_localizations"]["ko"] == "질문수"
+    assert options["kind"]["description_localizations"]["ko"] == "면접 종류"
+    languages = {c["value"]: c for c in options["language"]["choices"]}
+    assert languages["en"]["name_localizations"]["ko"] == "영어"

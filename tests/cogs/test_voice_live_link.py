@@ -21,10 +21,12 @@ import numpy as np
 import pytest
 from discord_harness import FakeDiscord, Harness, harness
 
+from bot.catalog import Language
+from bot.copy import text
 from bot.discord_app import MockingbirdBot, intents
 from bot.interview.engine import InterviewEngine
 from bot.speech.stt import SpeechToText, Transcript, WhisperSTT
-from bot.voice.coach import CONSENT_NOTICE, VoiceCoach
+from bot.voice.coach import VoiceCoach
 from bot.voice.discord_link import DiscordVoiceLink
 from bot.voice.playback import split_sentences
 from bot.voice.receive import VoiceReceiver
@@ -34,13 +36,19 @@ from storage.db import Database
 from storage.rounds import SqliteRoundStore
 from storage.sessions import SqliteSessionStore
 from tests.fakes.evaluator import ScriptedEvaluator, make_bank
+from tests.voice.doubles import (
+    SETTINGS,
+    FakeClock,
+    FakeConnectionState,
+    FakeVoiceClient,
+    send_paced,
+)
 from tests.voice.packets import make_stream, opus_frames, speech_pcm_48k
-from tests.voice.test_discord_link import SETTINGS, FakeClock, FakeVoiceClient, send_paced
-from tests.voice.test_receive import FakeConnectionState
 
 log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
+CONSENT_NOTICE = text("voice.spoken.consent")
 ALICE_SSRC, BOB_SSRC = 11, 22
 ANSWER = "great answer: I led the migration to the new billing system"
 PCM_PER_SENTENCE = 3840 * 5
@@ -90,7 +98,9 @@ class LiveConnector:
         self.clients: list[FakeVoiceClient] = []
         self.links: list[DiscordVoiceLink] = []
 
-    async def connect(self, guild_id: int, channel_id: int) -> DiscordVoiceLink:
+    async def connect(
+        self, guild_id: int, channel_id: int, language: Language = Language.EN
+    ) -> DiscordVoiceLink:
         """Join (in the fake world) and return a started real link."""
         guild = self.h.bot.get_guild(guild_id)
         assert guild is not None
@@ -225,7 +235,7 @@ async def live(tmp_path: Path, discord_fake: FakeDiscord) -> AsyncIterator[Live]
             bot.add_cog(InterviewCog(bot, engine))
             bot.add_cog(VoiceCog(bot, coach))
             # The voice run, the link's clocks and waits, and the receiver's tick live on.
-            h.ignore_tasks.append(lambda t: t.get_name().startswith("mb-voice"))
+            h.ignore_tasks.append(lambda t: t.get_name().startswith(("mb-voice", "mb-round")))
             h.ignore_tasks.append(lambda t: t.get_name() == "voice-receive-tick")
             voice_id = await h.add_voice_channel("Practice room")
             yield Live(h, evaluator, coach, connector, voice_id)

@@ -104,7 +104,7 @@ async def test_fails_over_before_any_text(
         make_anthropic,
         sink=sink,
         sleep=sleeps,
-        timeouts=CallTimeouts(read_s=5, first_token_s=0.2, total_s=5),
+        timeouts=CallTimeouts(read_s=5, first_token_s=1.0, total_s=5),
     )
     call = router.stream(request_)
     assert "".join([d async for d in call]) == REPLY

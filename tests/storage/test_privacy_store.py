@@ -1,4 +1,4 @@
-"""Export and delete everything stored about one user, leaving everyone else's data alone."""
+"""The SQLite registry exports and erases everything of one user, leaving everyone else's data."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pytest
 from bot.catalog import Kind, Language, Level
 from bot.coaching.models import Coaching, Dimension, Evaluation, Evidence, Finding, Severity
 from bot.interview.models import Attempt, Session, SessionStatus, Turn, TurnStatus
-from bot.interview.rounds import Participant, Rating, Round, RoundMode, RoundStatus
+from bot.rounds.model import Participant, Rating, Round, RoundMode, RoundStatus
 from storage.db import Database
-from storage.privacy import DataCounts, SqlitePrivacyStore
+from storage.privacy import SqlitePrivacyLookups, sqlite_privacy_registry
 from storage.rounds import SqliteRoundStore
 from storage.sessions import SqliteSessionStore
 
@@ -27,6 +27,28 @@ ALICE_ANSWER = "ALICE-ANSWER: I led the database migration and cut latency by 40
 ALICE_RETRY = "ALICE-RETRY: I owned the migration end to end; p99 fell from 900 to 540 ms."
 BOB_ANSWER = "BOB-ANSWER: our team shipped the feature on time."
 BOB_RETRY = "BOB-RETRY: I wrote the rollout plan."
+# Today's export keys and counts, in order: existing users' exports must look the same.
+TOP_KEYS = [
+    "format",
+    "exported_at",
+    "user_id",
+    "first_seen",
+    "notes",
+    "counts",
+    "sessions",
+    "voice",
+]
+COUNT_KEYS = [
+    "sessions",
+    "turns",
+    "findings",
+    "attempts",
+    "voice_consents",
+    "round_answers",
+    "ratings_received",
+    "ratings_given",
+    "rounds_hosted",
+]
 
 
 def evaluation(score: int) -> Evaluation:
@@ -205,8 +227,12 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 async def test_export_holds_the_users_data_and_nobody_elses(db: Database) -> None:
     ids = await seed(db)
-    data = await SqlitePrivacyStore(db).export(ALICE)
+    data = (await sqlite_privacy_registry(db).export(ALICE)).document
     data = json.loads(json.dumps(data))  # JSON-ready: survives a round trip unchanged
+
+    assert list(data) == TOP_KEYS and list(data["counts"]) == COUNT_KEYS
+    assert data["format"] == "mockingbird-export/1"
+    assert list(data["voice"]) == ["consents", "answers", "ratings_given", "rounds_hosted"]
 
     assert data["user_id"] == ALICE and data["first_seen"] is not None
     assert any("Audio is never stored" in n for n in data["notes"])
@@ -264,28 +290,31 @@ async def test_delete_removes_everything_of_the_user_and_keeps_the_other_user(
     db: Database,
 ) -> None:
     ids = await seed(db)
-    store = SqlitePrivacyStore(db)
-    bob_before = await store.export(BOB)
+    store = sqlite_privacy_registry(db)
+    running = await SqlitePrivacyLookups(db).active_interviews(ALICE)
+    assert [(s.session_id, s.channel_id) for s in running] == [(ids.alice_active, 900)]
+    bob_before = (await store.export(BOB)).document
 
-    deletion = await store.delete(ALICE)
+    deletion = await store.erase(ALICE)
 
-    assert deletion.counts == DataCounts(
-        sessions=2,
-        turns=2,
-        findings=4,
-        attempts=2,
-        voice_consents=2,
-        round_answers=1,
-        ratings_received=1,
-        ratings_given=1,
-        rounds_hosted=2,
-    )
-    assert deletion.had_user_row and not deletion.nothing
-    assert (deletion.rounds_unhosted, deletion.rounds_removed) == (1, 1)
-    assert [(s.session_id, s.channel_id) for s in deletion.stopped] == [(ids.alice_active, 900)]
+    assert deletion.counts.as_dict() == {
+        "sessions": 2,
+        "turns": 2,
+        "findings": 4,
+        "attempts": 2,
+        "voice_consents": 2,
+        "round_answers": 1,
+        "ratings_received": 1,
+        "ratings_given": 1,
+        "rounds_hosted": 2,
+    }
+    assert deletion.counts.total == 15  # hosted rounds are shared, not the user's own rows
+    assert deletion.outcome("user_rows") == 1 and not deletion.nothing
+    assert (deletion.outcome("rounds_unhosted"), deletion.outcome("rounds_removed")) == (1, 1)
 
-    assert await store.counts(ALICE) == DataCounts()
-    gone = await store.export(ALICE)
+    assert not any((await store.counts(ALICE)).values())
+    assert await SqlitePrivacyLookups(db).active_interviews(ALICE) == []
+    gone = (await store.export(ALICE)).document
     assert gone["sessions"] == [] and gone["first_seen"] is None
     assert all(v == [] for v in gone["voice"].values())
     async with db.conn.execute("SELECT 1 FROM users WHERE id = ?", (ALICE,)) as cur:
@@ -293,7 +322,7 @@ async def test_delete_removes_everything_of_the_user_and_keeps_the_other_user(
 
     # Bob keeps everything except Alice's rating of his answer and his rating of hers
     # (it hung off her answer, which is gone).
-    bob_after = await store.export(BOB)
+    bob_after = (await store.export(BOB)).document
     assert bob_after["sessions"] == bob_before["sessions"]
     assert bob_after["voice"]["consents"] == bob_before["voice"]["consents"]
     assert [r["rating"] for r in bob_before["voice"]["ratings_given"]] == ["strong"]
@@ -317,14 +346,14 @@ async def test_delete_removes_everything_of_the_user_and_keeps_the_other_user(
     assert [a.user_id for a in await rounds.answers(ids.group_round)] == [BOB]
     assert await rounds.ratings(ids.group_round) == []
 
-    again = await store.delete(ALICE)
-    assert again.nothing and again.counts == DataCounts()
+    again = await store.erase(ALICE)
+    assert again.nothing and not any(again.counts.values())
 
 
 async def test_delete_does_not_depend_on_foreign_key_cascades(db: Database) -> None:
     await seed(db)
     await db.conn.execute("PRAGMA foreign_keys = OFF")
-    await SqlitePrivacyStore(db).delete(ALICE)
+    await sqlite_privacy_registry(db).erase(ALICE)
     orphans = {
         "turns": "SELECT COUNT(*) FROM turns WHERE session_id NOT IN (SELECT id FROM sessions)",
         "findings": "SELECT COUNT(*) FROM findings WHERE turn_id NOT IN (SELECT id FROM turns)",
@@ -343,22 +372,31 @@ async def test_delete_does_not_depend_on_foreign_key_cascades(db: Database) -> N
 
 async def test_a_user_with_nothing_stored(db: Database) -> None:
     await seed(db)
-    store = SqlitePrivacyStore(db)
+    store = sqlite_privacy_registry(db)
     totals = {t: await table_count(db, t) for t in ("sessions", "turns", "peer_ratings", "rounds")}
 
-    data = await store.export(123)
+    data = (await store.export(123)).document
     assert data["sessions"] == [] and data["first_seen"] is None
-    assert data["counts"] == DataCounts().as_dict()
+    assert data["counts"] == dict.fromkeys(COUNT_KEYS, 0)
 
-    deletion = await store.delete(123)
-    assert deletion.nothing and deletion.stopped == ()
+    deletion = await store.erase(123)
+    assert deletion.nothing and deletion.outcomes == {
+        "user_rows": 0,
+        "rounds_unhosted": 0,
+        "rounds_removed": 0,
+    }
+    assert await SqlitePrivacyLookups(db).active_interviews(123) == []
     assert {t: await table_count(db, t) for t in totals} == totals
-    assert (await store.delete(ALICE)).counts.sessions == 2  # the seeded user still deletes
+    assert (await store.erase(ALICE)).counts["sessions"] == 2  # the seeded user still deletes
 
 
 async def test_live_voice_rounds_lists_only_rounds_the_user_is_still_in(db: Database) -> None:
     rounds = SqliteRoundStore(db)
-    store = SqlitePrivacyStore(db)
+    lookups = SqlitePrivacyLookups(db)
+
+    async def live_ids(user_id: int) -> list[int]:
+        return [r.round_id for r in await lookups.live_voice_rounds(user_id)]
+
     live = await rounds.create_round(
         Round(
             guild_id=GUILD,
@@ -373,10 +411,25 @@ async def test_live_voice_rounds_lists_only_rounds_the_user_is_still_in(db: Data
         )
     )
     assert live.id is not None
-    assert await store.live_voice_rounds(ALICE) == []
+    assert await live_ids(ALICE) == []
     p = await rounds.save_participant(live.id, Participant(ALICE, 0, T0))
-    assert await store.live_voice_rounds(ALICE) == [live.id]
-    assert await store.live_voice_rounds(BOB) == []  # hosting without consent is not taking part
+    assert await live_ids(ALICE) == [live.id]
+    assert (await lookups.live_voice_rounds(ALICE))[0].guild_id == GUILD
+    assert await live_ids(BOB) == []  # hosting without consent is not taking part
     p.left = True
     await rounds.save_participant(live.id, p)
-    assert await store.live_voice_rounds(ALICE) == []
+    assert await live_ids(ALICE) == []
+
+
+async def test_latest_language_is_the_newest_sessions(db: Database) -> None:
+    lookups = SqlitePrivacyLookups(db)
+    assert await lookups.latest_language(ALICE) is None
+    await seed(db)
+    assert await lookups.latest_language(ALICE) == "en"
+    session = await SqliteSessionStore(db).create_session(
+        Session(ALICE, None, Kind.BEHAVIORAL, Level.MID, Level.MID, 1, Language.KO, None, None, T0)
+    )
+    assert session.id is not None
+    assert await lookups.latest_language(ALICE) == "ko"
+    (active,) = [a for a in await lookups.active_interviews(ALICE) if a.session_id == session.id]
+    assert active.language is Language.KO

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from bot.catalog import Kind, Language, Level
-from bot.interview.rounds import Participant, Rating, Round, RoundMode, RoundStatus
+from bot.rounds import Participant, Rating, Round, RoundMode, RoundStatus, RoundStore
 from storage.db import Database
 from storage.rounds import SqliteRoundStore
+from tests.fakes.rounds import InMemoryRoundStore
 
 T0 = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)
 GUILD, HOST, BOB, CAROL = 500, 1, 2, 3
@@ -40,7 +41,7 @@ def new_round(mode: RoundMode = RoundMode.GROUP) -> Round:
     )
 
 
-async def seeded(store: SqliteRoundStore) -> tuple[int, int, int]:
+async def seeded(store: RoundStore) -> tuple[int, int, int]:
     """Create a round with host and Bob; return (round id, host answer id, bob answer id)."""
     round_ = await store.create_round(new_round())
     assert round_.id is not None
@@ -151,3 +152,38 @@ async def test_deleting_a_guild_removes_its_rounds(db: Database) -> None:
     async with db.conn.execute("SELECT COUNT(*) FROM round_answers") as cur:
         row = await cur.fetchone()
     assert row is not None and row[0] == 0
+
+
+@pytest.fixture(params=["sqlite", "memory"])
+async def any_store(request: pytest.FixtureRequest, db: Database) -> RoundStore:
+    """Return the SQLite store and the in-memory fake the domain tests use, in turn."""
+    return SqliteRoundStore(db) if request.param == "sqlite" else InMemoryRoundStore()
+
+
+async def test_the_fake_store_keeps_the_sqlite_stores_contract(any_store: RoundStore) -> None:
+    store = any_store
+    round_id, host_answer, bob_answer = await seeded(store)
+    assert await store.rate(host_answer, BOB, Rating.UNCLEAR, T0) is False
+    assert await store.rate(host_answer, BOB, Rating.STRONG, T0) is True
+    assert await store.rate(bob_answer, HOST, Rating.USEFUL, T0) is False
+    assert [(r.answer_id, r.rater_id, r.rating) for r in await store.ratings(round_id)] == [
+        (host_answer, BOB, Rating.STRONG),
+        (bob_answer, HOST, Rating.USEFUL),
+    ]
+    assert [(a.user_id, a.score) for a in await store.answers(round_id)] == [(HOST, 81), (BOB, 55)]
+    assert await store.get_answer(999_999) is None
+    with pytest.raises(LookupError):
+        await store.record_answer(round_id, CAROL, None, None, 0, 70, T0)
+    loaded = await store.get_round(round_id)
+    assert loaded is not None and [p.user_id for p in loaded.participants] == [HOST, BOB]
+    bob = loaded.participants[1]
+    bob.turns, bob.skipped, bob.left = 1, 1, True
+    loaded.finish(T0 + timedelta(minutes=2), stopped=True)
+    await store.save_round(loaded)
+    again = await store.get_round(round_id)
+    assert again is not None and again.status is RoundStatus.STOPPED
+    assert (again.participants[1].skipped, again.participants[1].left) == (1, True)
+    other = await store.create_round(new_round())
+    assert other.id is not None and await store.end_unfinished(T0, keep={other.id}) == 0
+    assert await store.end_unfinished(T0) == 1
+    assert await store.get_round(123_456) is None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
@@ -12,115 +11,26 @@ from unittest.mock import MagicMock
 import discord
 import pytest
 
-from bot.config import VoiceSettings
 from bot.errors import CoachError
-from bot.speech.stt import Transcript, WhisperSTT
+from bot.speech.stt import WhisperSTT
 from bot.voice.discord_link import DiscordVoiceConnector, DiscordVoiceLink
 from bot.voice.receive import VoiceReceiver
 
+from .doubles import (
+    ALICE,
+    BOB,
+    SETTINGS,
+    FakeClock,
+    FakeConnectionState,
+    FakeVoiceClient,
+    ScriptedSTT,
+    SilentTTS,
+    member,
+    send_paced,
+)
 from .packets import make_stream, opus_frames, speech_pcm_48k, tone_pcm_48k
-from .test_receive import ALICE, BOB, FakeConnectionState
 
 ALICE_SSRC, BOB_SSRC = 11, 22
-
-
-class FakeClock:
-    """A monotonic clock the test moves by hand (seconds)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.lock = threading.Lock()
-
-    def __call__(self) -> float:
-        with self.lock:
-            return self.now
-
-    def advance(self, seconds: float) -> None:
-        with self.lock:
-            self.now += seconds
-
-
-class FakeVoiceClient:
-    """py-cord's VoiceClient surface the link uses: connection state, channel, playback."""
-
-    def __init__(
-        self, state: FakeConnectionState, members: list[Any], *, channel: Any = None
-    ) -> None:
-        self._connection = state
-        self.channel = channel if channel is not None else SimpleNamespace(id=555, members=members)
-        self.user = SimpleNamespace(id=999)
-        # py-cord's recorder slot: MISSING until the receive path puts its stand-in there.
-        self._reader: Any = discord.utils.MISSING
-        self.played: list[bytes] = []
-        self.stopped = 0
-        self.disconnected = 0
-        self.playing = threading.Event()
-        self._stop = threading.Event()
-        self.hold = threading.Event()
-        self.hold.set()
-
-    def is_connected(self) -> bool:
-        return not self.disconnected
-
-    def is_playing(self) -> bool:
-        return self.playing.is_set()
-
-    def play(
-        self, source: discord.AudioSource, *, after: Callable[[Exception | None], None], **_: Any
-    ) -> None:
-        self._stop.clear()
-        self.playing.set()
-
-        def run() -> None:
-            data = b""
-            while not self._stop.is_set():
-                self.hold.wait(1.0)
-                frame = source.read()
-                if not frame:
-                    break
-                data += frame
-            self.played.append(data)
-            self.playing.clear()
-            after(None)
-
-        threading.Thread(target=run, name="fake-player").start()
-
-    def stop(self) -> None:
-        self.stopped += 1
-        self._stop.set()
-        self.hold.set()
-        if self._reader is not discord.utils.MISSING:
-            # Like py-cord 2.8.1: stop() also stops and drops the recorder.
-            self._reader.stop()
-            self._reader = discord.utils.MISSING
-
-    async def disconnect(self, *, force: bool = False) -> None:
-        self.disconnected += 1
-
-
-class ScriptedSTT:
-    """Recognition double: says how much audio it was given."""
-
-    def __init__(self) -> None:
-        self.seconds: list[float] = []
-
-    async def transcribe(self, audio: Any, language: str | None = None) -> Transcript:
-        self.seconds.append(len(audio) / 16_000)
-        return Transcript(text="words", words=(), language=language or "en", duration_ms=0)
-
-
-class SilentTTS:
-    """Synthesis double returning a fixed 100 ms of 48 kHz stereo silence."""
-
-    async def synthesize(self, text: str, language: str = "en") -> Any:
-        return SimpleNamespace(pcm_48k_stereo=lambda: b"\x00" * 3840 * 5)
-
-
-def member(user_id: int, *, bot: bool = False) -> Any:
-    return SimpleNamespace(id=user_id, bot=bot)
-
-
-SETTINGS = VoiceSettings(voice_end_silence_min_ms=500, voice_end_silence_max_ms=1000)
 
 
 def make_link(stt: Any, clock: FakeClock) -> tuple[DiscordVoiceLink, FakeVoiceClient, Any]:
@@ -136,20 +46,6 @@ def make_link(stt: Any, clock: FakeClock) -> tuple[DiscordVoiceLink, FakeVoiceCl
         clock=clock,
     )
     return link, vc, state
-
-
-def send_paced(state: FakeConnectionState, clock: FakeClock, packets: list[bytes]) -> None:
-    """Deliver packets from a reader thread, 20 ms of clock apart, as a live call would."""
-
-    def run() -> None:
-        for packet in packets:
-            for callback in list(state.listeners):
-                callback(packet)
-            clock.advance(0.02)
-
-    thread = threading.Thread(target=run, name="fake-socket-reader")
-    thread.start()
-    thread.join()
 
 
 async def wait_for(condition: Callable[[], bool]) -> None:

@@ -7,7 +7,6 @@ import inspect
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import pytest
@@ -19,8 +18,8 @@ from bot.voice.transport import XCHACHA20
 from bot.voice.types import AudioChunk
 
 from .conftest import Collector
+from .doubles import ALICE, BOB, FakeConnectionState
 from .packets import (
-    TEST_KEY,
     WRONG_KEY,
     FakeDaveSession,
     RecordingFactory,
@@ -32,46 +31,10 @@ from .packets import (
 
 log = logging.getLogger(__name__)
 
-ALICE, BOB = 111, 222
 # Instance attributes py-cord sets in VoiceConnectionState.__init__ and methods/properties on
 # the class; the stand-in below has exactly these, and a test checks they exist upstream.
 INSTANCE_ATTRIBUTES = ("mode", "secret_key", "dave_session", "dave_protocol_version")
 CLASS_ATTRIBUTES = ("add_socket_listener", "remove_socket_listener", "user_ssrc_map")
-
-
-class FakeConnectionState:
-    """The parts of VoiceConnectionState the receiver reads."""
-
-    def __init__(self) -> None:
-        self.mode: str = XCHACHA20
-        self.secret_key: list[int] = list(TEST_KEY)
-        self.dave_session: FakeDaveSession | None = None
-        self.dave_protocol_version = 0
-        self.listeners: list[Callable[[bytes], Any]] = []
-        self._ssrcs: dict[int, int] = {ALICE: 11, BOB: 22}
-
-    @property
-    def user_ssrc_map(self) -> dict[int, int]:
-        return self._ssrcs
-
-    def add_socket_listener(self, callback: Callable[[bytes], Any]) -> None:
-        self.listeners.append(callback)
-
-    def remove_socket_listener(self, callback: Callable[[bytes], Any]) -> None:
-        if callback in self.listeners:
-            self.listeners.remove(callback)
-
-    def send_from_reader_thread(self, packets: list[bytes]) -> None:
-        """Deliver datagrams from another thread, as py-cord's socket reader does."""
-
-        def run() -> None:
-            for packet in packets:
-                for callback in list(self.listeners):
-                    callback(packet)
-
-        thread = threading.Thread(target=run, name="fake-socket-reader")
-        thread.start()
-        thread.join()
 
 
 class FakeVoiceClient:

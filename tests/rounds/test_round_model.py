@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.catalog import Kind, Language, Level
-from bot.interview.rounds import (
+from bot.rounds import (
     AnswerRecord,
     Rating,
     RatingRecord,

@@ -1,0 +1,154 @@
+"""Registry export and erase over the real schema: the user's rows go from every declared
+table, every other user's rows stay exactly as they were, the export names nobody else."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.privacy import OnErase, StoreDeclaration
+from storage.db import Database
+from storage.privacy import personal_stores, sqlite_privacy_registry
+from tests.fakes.privacy import MemoryTables, owned_ids
+
+log = logging.getLogger(__name__)
+
+# Far from any row id, so a leftover user id cannot hide among them.
+ALICE, BOB = 770_077, 880_088
+T = "2026-11-23T09:00:00+00:00"
+
+SEED = f"""
+INSERT INTO users (id, created_at) VALUES ({ALICE}, '{T}'), ({BOB}, '{T}');
+INSERT INTO guilds (id, created_at) VALUES (500, '{T}');
+INSERT INTO sessions (id, user_id, guild_id, kind, level, start_level, question_count,
+    language, status, created_at, updated_at) VALUES
+    (1, {ALICE}, 500, 'behavioral', 'mid', 'mid', 2, 'en', 'finished', '{T}', '{T}'),
+    (2, {BOB}, 500, 'behavioral', 'mid', 'mid', 2, 'en', 'finished', '{T}', '{T}');
+INSERT INTO turns (id, session_id, idx, question_id, prompt, level, status, answer, score,
+    created_at, updated_at) VALUES
+    (11, 1, 0, 'q1', 'Q?', 'mid', 'evaluated', 'ALICE-ANSWER', 70, '{T}', '{T}'),
+    (12, 2, 0, 'q1', 'Q?', 'mid', 'evaluated', 'BOB-ANSWER', 60, '{T}', '{T}');
+UPDATE sessions SET rewind_turn_id = 11 WHERE id = 1;
+INSERT INTO findings (id, turn_id, rule_id, dimension, severity, message, fix, quote) VALUES
+    (21, 11, 'structure.result_missing', 'structure', 'major', 'No result', 'Say it.', NULL),
+    (22, 12, 'structure.result_missing', 'structure', 'major', 'No result', 'Say it.', 'BOB');
+INSERT INTO attempts (id, turn_id, answer, score, evaluation, created_at) VALUES
+    (31, 11, 'ALICE-RETRY', 80, '{{}}', '{T}'), (32, 12, 'BOB-RETRY', 65, '{{}}', '{T}');
+INSERT INTO rounds (id, guild_id, voice_channel_id, host_id, mode, kind, level, language,
+    turns_each, status, created_at, ended_at) VALUES
+    (41, 500, 600, {ALICE}, 'group', 'behavioral', 'mid', 'en', 1, 'finished', '{T}', '{T}'),
+    (42, 500, 600, {BOB}, 'group', 'behavioral', 'mid', 'en', 1, 'finished', '{T}', '{T}'),
+    (43, 500, 601, {ALICE}, 'solo', 'technical', 'mid', 'en', 1, 'stopped', '{T}', '{T}');
+INSERT INTO round_participants (id, round_id, user_id, position, consented_at, session_id)
+    VALUES (51, 41, {ALICE}, 0, '{T}', 1), (52, 41, {BOB}, 1, '{T}', 2),
+    (53, 42, {BOB}, 0, '{T}', NULL), (54, 42, {ALICE}, 1, '{T}', NULL),
+    (55, 43, {ALICE}, 0, '{T}', NULL);
+INSERT INTO round_answers (id, round_id, participant_id, session_id, turn_id, turn_index,
+    score, created_at) VALUES
+    (61, 41, 51, 1, 11, 0, 70, '{T}'), (62, 41, 52, 2, 12, 0, 60, '{T}'),
+    (63, 42, 53, NULL, NULL, 0, 55, '{T}'), (64, 42, 54, NULL, NULL, 0, 75, '{T}');
+INSERT INTO peer_ratings (id, answer_id, rater_id, rating, created_at, updated_at) VALUES
+    (71, 62, {ALICE}, 'useful', '{T}', '{T}'), (72, 61, {BOB}, 'strong', '{T}', '{T}'),
+    (73, 64, {BOB}, 'unclear', '{T}', '{T}'), (74, 63, {ALICE}, 'strong', '{T}', '{T}');
+INSERT INTO llm_calls (prompt_id, prompt_version, language, provider, model, ok, latency_ms,
+    attempt, key, started_at) VALUES ('grade', 'v1', 'en', 'openai', 'm', 1, 10, 1,
+    'guild:500', '{T}');
+INSERT INTO llm_budget (guild_id, day, tokens) VALUES (500, '2026-11-23', 100);
+INSERT INTO guild_llm_keys (guild_id, provider, ciphertext, updated_at)
+    VALUES (500, 'openai', 'x', '{T}');
+"""
+
+
+def every_table() -> StoreDeclaration:
+    """Return all registered personal tables as one declaration, parents first."""
+    tables = [t for s in personal_stores() for t in s.declaration.tables]
+    return StoreDeclaration(name="all", tables=tuple(tables))
+
+
+async def snapshot(db: Database) -> MemoryTables:
+    """Return every table's rows as dicts."""
+    data = MemoryTables()
+    async with db.conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ) as cur:
+        names = [str(r[0]) for r in await cur.fetchall()]
+    for name in names:
+        async with db.conn.execute(f"SELECT * FROM {name}") as cur:
+            data.tables[name] = [dict(r) for r in await cur.fetchall()]
+    return data
+
+
+def walk(value: Any) -> Iterator[Any]:
+    """Yield every key and scalar inside a JSON-like value."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield k
+            yield from walk(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from walk(v)
+    else:
+        yield value
+
+
+@pytest.fixture(params=[True, False], ids=["cascades-on", "cascades-off"])
+async def db(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Database]:
+    database = await Database(tmp_path / "erase.sqlite3").open()
+    if not request.param:
+        await database.conn.execute("PRAGMA foreign_keys = OFF")
+    await database.conn.executescript(SEED)
+    yield database
+    await database.close()
+
+
+async def test_erase_leaves_no_row_of_the_user_and_keeps_everyone_elses(db: Database) -> None:
+    declared = every_table()
+    before = await snapshot(db)
+    alice = owned_ids(before, declared, ALICE)
+    bob = owned_ids(before, declared, BOB)
+    for table in declared.tables:
+        # The seed must reach every declared table: extend it when a store adds one.
+        assert alice[table.table] and bob[table.table], table.table
+
+    erasure = await sqlite_privacy_registry(db).erase(ALICE)
+    assert erasure.counts.total > 0
+
+    after = await snapshot(db)
+    assert all(not ids for ids in owned_ids(after, declared, ALICE).values())
+    leftovers = [
+        (name, row) for name, rows in after.tables.items() for row in rows if ALICE in row.values()
+    ]
+    assert leftovers == []
+    for table in declared.tables:
+        kept = {r["id"]: r for r in after.rows(table.table)}
+        for row in before.rows(table.table):
+            if row["id"] in bob[table.table] and row["id"] not in alice[table.table]:
+                assert kept.get(row["id"]) == row, (table.table, row)
+    # Shared rows the user only hosted stay for the others (one had nobody else: it went).
+    cleared = [t.table for t in declared.tables if t.on_erase is OnErase.CLEAR]
+    assert cleared == ["rounds"]
+    assert {r["id"]: r["host_id"] for r in after.rows("rounds")} == {41: None, 42: BOB}
+    for name in ("guilds", "llm_calls", "llm_budget", "guild_llm_keys"):
+        assert after.rows(name) == before.rows(name), name
+
+
+async def test_export_names_nobody_else_and_is_empty_after_erase(db: Database) -> None:
+    registry = sqlite_privacy_registry(db)
+    found = await registry.export(ALICE)
+    document = json.loads(json.dumps(found.document))
+    values = list(walk(document))
+    assert BOB not in values and "rater_id" not in values
+    assert not any(isinstance(v, str) and v.startswith("BOB") for v in values)
+    assert "ALICE-ANSWER" in values and "ALICE-RETRY" in values
+    assert found.counts.as_dict() == document["counts"]
+
+    await registry.erase(ALICE)
+    gone = (await registry.export(ALICE)).document
+    assert not any(gone["counts"].values())
+    assert gone["sessions"] == [] and all(v == [] for v in gone["voice"].values())
+    assert gone["first_seen"] is None
