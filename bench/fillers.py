@@ -1,19 +1,25 @@
 """Measure filler counting on the labelled set through the real speech path.
 
-Run from the repository root: `python bench/fillers.py [SET.jsonl] [--show-holdout]`. The
-English sentences of the set are spoken by espeak-ng in answers of up to five consecutive
-sentences (held-out sentences never share an answer with the others), transcribed by
-WhisperSTT("tiny.en") and analysed by `analyze_delivery`, as a voice answer is in the bot.
-An answer of several sentences is what a candidate sends, and it keeps the run short: every
-clip costs two 30 s encoder passes whatever its length. Text-only rows (Korean: there is no
-offline Korean speech model) go through `find_fillers` on their words, and every row's text
-through `filler_spans` (the typed path); both are scored apart from the spoken figures.
+Run from the repository root: `python bench/fillers.py [SET.jsonl] [--show-holdout]
+[--per-sentence]`. The English sentences of the set are spoken by espeak-ng in answers of up
+to five consecutive sentences (held-out sentences never share an answer with the others),
+transcribed by WhisperSTT("tiny.en") and analysed by `analyze_delivery`, as a voice answer is
+in the bot. An answer of several sentences is what a candidate sends, and it keeps the run
+short: every clip costs at least one 30 s encoder pass whatever its length. `--per-sentence`
+speaks every sentence as an answer of its own instead: short clips, where Whisper's
+inventions in trailing silence and its fallback sampling weigh more (slower, and not
+reproducible run to run). Text-only rows (Korean: there is no offline Korean speech model) go
+through `find_fillers` on their words, and every row's text through `filler_spans` (the typed
+path); both are scored apart from the spoken figures.
 
 Scoring: the transcript is aligned to the spoken text word by word (Levenshtein); a reported
 filler is a true positive when it aligns to a labelled filler of the same kind, and each hit,
-miss and extra is charged to the sentence it falls in. Spellings of one hesitation sound are
-one kind: uh/uhh/er/err, um/umm/uhm/erm, hmm/hm/mm. Prints figures and exits 0; it asserts
-nothing.
+miss and extra is charged to the sentence it falls in. "precision"/"recall" treat every filled
+pause (um, uh, er, hmm ...) as one kind, as disfluency annotation does (Switchboard's {F ...},
+CHAT's &-um); discourse fillers ("like", "you know", "so" ...) must match word for word. The
+"kind_*" figures also tell filled pauses apart by sound, spellings of one sound being one
+kind (uh/er, um/erm, hmm/mm): tiny.en hears espeak-ng's "Hmm" (/h@m/) as "Um". Prints figures
+and exits 0; it asserts nothing.
 """
 
 from __future__ import annotations
@@ -54,6 +60,7 @@ _KINDS: Final = (
     (re.compile(r"^(u+h+|e+r+)$"), "uh"),
     (re.compile(r"^(u+m+|u+h+m+|e+r+m+)$"), "um"),
     (re.compile(r"^(h+m+|m{2,})$"), "hmm"),
+    (re.compile(r"^a+h+$"), "ah"),
 )
 
 
@@ -144,6 +151,9 @@ def clips_of(cases: Sequence[Case], size: int = CLIP_SENTENCES) -> list[Clip]:
     return clips
 
 
+_FILLED_PAUSES: Final = frozenset(name for _, name in _KINDS)
+
+
 def kind(word: str) -> str:
     """Return the comparable form of a word: lower case, no edge punctuation, one hesitation."""
     core = _EDGE_PUNCT.sub("", word.lower().replace("’", "'"))
@@ -151,6 +161,11 @@ def kind(word: str) -> str:
         if pattern.match(core):
             return name
     return core
+
+
+def _loose(name: str) -> str:
+    """Return the kind of a filler when filled pauses are one kind."""
+    return "filled pause" if name in _FILLED_PAUSES else name
 
 
 def tokens_of(text: str) -> list[_Tok]:
@@ -226,9 +241,17 @@ class SentenceScore:
 
 
 def score_words(
-    cases: Sequence[Case], words: Sequence[Word], fillers: Sequence[Filler]
+    cases: Sequence[Case],
+    words: Sequence[Word],
+    fillers: Sequence[Filler],
+    *,
+    strict: bool = False,
 ) -> list[SentenceScore]:
-    """Score the fillers reported for one clip's words, per sentence of the clip."""
+    """Score the fillers reported for one clip's words, per sentence of the clip.
+
+    `strict` tells filled pauses apart by sound (um, uh, hmm); otherwise they are one kind.
+    """
+    same = (lambda name: name) if strict else _loose
     reference: list[str] = []
     owner: list[int] = []
     labels: list[tuple[int, int, str, int]] = []
@@ -252,7 +275,7 @@ def score_words(
             (
                 label
                 for label in free
-                if label[2] == name and mapped & set(range(label[0], label[1]))
+                if same(label[2]) == same(name) and mapped & set(range(label[0], label[1]))
             ),
             None,
         )
@@ -315,9 +338,9 @@ def espeak_wav(text: str, *, voice: str = VOICE, speed: int = SPEED_WPM) -> byte
     return subprocess.run(command, capture_output=True, check=True, timeout=60).stdout
 
 
-def speak_clips(path: Path | str = SET_PATH) -> dict[str, bytes]:
+def speak_clips(path: Path | str = SET_PATH, size: int = CLIP_SENTENCES) -> dict[str, bytes]:
     """Return espeak-ng wav bytes of every clip of the set, by clip id."""
-    return {clip.id: espeak_wav(clip.ssml) for clip in clips_of(load_cases(path))}
+    return {clip.id: espeak_wav(clip.ssml) for clip in clips_of(load_cases(path), size)}
 
 
 def _row(case: Case, path: str, score: SentenceScore) -> dict[str, Any]:
@@ -338,21 +361,24 @@ def _row(case: Case, path: str, score: SentenceScore) -> dict[str, Any]:
 
 
 async def _measure(
-    cases: Sequence[Case], stt: WhisperSTT, wavs: Mapping[str, bytes]
+    cases: Sequence[Case], stt: WhisperSTT, wavs: Mapping[str, bytes], clip_sentences: int
 ) -> list[dict[str, Any]]:
     """Run every clip through the real path, the text-only rows through their words."""
     rows: dict[str, dict[str, Any]] = {}
-    for clip in clips_of(cases):
+    for clip in clips_of(cases, clip_sentences):
         wav = wavs[clip.id] if clip.id in wavs else espeak_wav(clip.ssml)
         transcript, report = await transcribe_file(wav, stt, "en", band=None)
         scores = score_words(clip.cases, transcript.words, report.fillers)
-        for case, score in zip(clip.cases, scores, strict=True):
+        kinds = score_words(clip.cases, transcript.words, report.fillers, strict=True)
+        for case, score, by_kind in zip(clip.cases, scores, kinds, strict=True):
             rows[case.id] = _row(case, "audio", score)
+            rows[case.id].update(kind_tp=by_kind.tp, kind_fp=by_kind.fp, kind_fn=by_kind.fn)
     for case in cases:
         if not case.audio:
             words = words_of(case.plain)
-            [score] = score_words([case], words, find_fillers(words))
+            [score] = score_words([case], words, find_fillers(words), strict=True)
             rows[case.id] = _row(case, "text", score)
+            rows[case.id].update(kind_tp=score.tp, kind_fp=score.fp, kind_fn=score.fn)
         typed = score_text(case)
         rows[case.id].update(text_tp=typed.tp, text_fp=typed.fp, text_fn=typed.fn)
     return [rows[case.id] for case in cases]
@@ -376,13 +402,16 @@ def measure_fillers(
     *,
     stt: WhisperSTT | None = None,
     wavs: Mapping[str, bytes] | None = None,
+    clip_sentences: int = CLIP_SENTENCES,
 ) -> dict[str, Any]:
     """Measure filler precision and recall on a labelled set through espeak-ng, Whisper, delivery.
 
     `stt` defaults to a fresh WhisperSTT("tiny.en") (closed afterwards); `wavs` may hold
-    pre-spoken clips by clip id (see `speak_clips`). "precision"/"recall" cover every spoken
-    sentence, "holdout_*" the held-out ones only, "text_*" the typed path (`filler_spans`) on
-    every row, "word_list_*" the text-only rows through `find_fillers`.
+    pre-spoken clips by clip id (see `speak_clips`); `clip_sentences` sentences make one
+    answer clip (1: every sentence alone). "precision"/"recall" cover every spoken
+    sentence, "holdout_*" the held-out ones only, "kind_*" the same with filled pauses told
+    apart by sound, "text_*" the typed path (`filler_spans`) on every row, "word_list_*" the
+    text-only rows through `find_fillers`.
     """
     cases = load_cases(path)
     owned = stt is None
@@ -392,7 +421,7 @@ def measure_fillers(
         stt = WhisperSTT("tiny.en", cpu_threads=2)
     began = time.perf_counter()
     try:
-        rows = asyncio.run(_measure(cases, stt, wavs or {}))
+        rows = asyncio.run(_measure(cases, stt, wavs or {}, clip_sentences))
     finally:
         if owned:
             stt.close()
@@ -401,6 +430,8 @@ def measure_fillers(
     precision, recall = _figures(spoken)
     holdout_precision, holdout_recall = _figures(held)
     dev_precision, dev_recall = _figures([row for row in spoken if not row["holdout"]])
+    kind_precision, kind_recall = _figures(spoken, "kind_")
+    kind_holdout_precision, kind_holdout_recall = _figures(held, "kind_")
     text_precision, text_recall = _figures(rows, "text_")
     list_precision, list_recall = _figures([row for row in rows if row["path"] == "text"])
     return {
@@ -413,11 +444,16 @@ def measure_fillers(
         "holdout_recall": holdout_recall,
         "dev_precision": dev_precision,
         "dev_recall": dev_recall,
+        "kind_precision": kind_precision,
+        "kind_recall": kind_recall,
+        "kind_holdout_precision": kind_holdout_precision,
+        "kind_holdout_recall": kind_holdout_recall,
         "text_precision": text_precision,
         "text_recall": text_recall,
         "word_list_precision": list_precision,
         "word_list_recall": list_recall,
         "sentences": len(spoken),
+        "clip_sentences": clip_sentences,
         "holdout_sentences": len(held),
         "seconds": round(time.perf_counter() - began, 1),
         "per_sentence": rows,
@@ -429,8 +465,12 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     arguments = [arg for arg in sys.argv[1:] if not arg.startswith("--")]
     show_holdout = "--show-holdout" in sys.argv
-    result = measure_fillers(arguments[0] if arguments else SET_PATH)
-    print(f"spoken sentences: {result['sentences']} ({result['holdout_sentences']} held out)")
+    size = 1 if "--per-sentence" in sys.argv else CLIP_SENTENCES
+    result = measure_fillers(arguments[0] if arguments else SET_PATH, clip_sentences=size)
+    print(
+        f"spoken sentences: {result['sentences']} ({result['holdout_sentences']} held out),"
+        f" {size} per answer clip"
+    )
     print(
         f"all:      precision {result['precision']:.3f}  recall {result['recall']:.3f}  "
         f"(tp {result['tp']}, fp {result['fp']}, fn {result['fn']})"
@@ -439,6 +479,11 @@ def main() -> None:
     print(
         f"holdout:  precision {result['holdout_precision']:.3f}  "
         f"recall {result['holdout_recall']:.3f}"
+    )
+    print(
+        f"filled pauses told apart by sound: precision {result['kind_precision']:.3f}  "
+        f"recall {result['kind_recall']:.3f} (holdout {result['kind_holdout_precision']:.3f}"
+        f" / {result['kind_holdout_recall']:.3f})"
     )
     print(
         f"typed text (filler_spans): precision {result['text_precision']:.3f}  "

@@ -67,13 +67,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _run_bot(settings: Settings) -> int:
+    from bot.bootstrap import build_services, create_bot, start_up
     from bot.discord_app import run_bot
-    from bot.services import build_services
 
-    settings.discord.require_token()  # fail fast, before opening anything
+    token = settings.discord.require_token()  # fail fast, before opening anything
     services = await build_services(settings)
     try:
-        return await run_bot(services)
+        await start_up(services)
+        return await run_bot(create_bot(services), token)
     finally:
         await services.close()
 

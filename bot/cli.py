@@ -8,6 +8,7 @@ import re
 import sys
 from typing import TextIO
 
+from bot.bootstrap import build_services
 from bot.catalog import Kind, Language, Level, Question
 from bot.coaching.answer import Answer
 from bot.coaching.grading import GradingContext
@@ -21,6 +22,7 @@ from bot.interview.events import (
     FeedbackGiven,
     FollowUpAsked,
     LevelChanged,
+    NoticeGiven,
     QuestionAsked,
     RetryGraded,
     RewindAsked,
@@ -40,7 +42,6 @@ from bot.presenters import (
     summary_lines,
     without_heading,
 )
-from bot.services import build_services
 from bot.speech.pipeline import transcribe_file, transcribe_for_cli
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,8 @@ def render_event(event: Event, out: TextIO, language: Language = Language.EN) ->
         if event.pending is not None:
             back = text("interview.terminal.back_to", lang, prompt=event.pending.prompt)
             _write(out, "\n" + back)
+    elif isinstance(event, NoticeGiven):
+        _write(out, text(event.key, lang, **event.params))
     elif isinstance(event, SessionEnded):
         _write(out, "\n" + text("interview.terminal.summary_heading", lang))
         for line in summary_lines(event.summary, lang):
@@ -219,7 +222,7 @@ async def rehearse(
                         )
                         said = text("interview.terminal.transcript", language, text=transcript.text)
                         _write(out, said)
-                        delivery = report.summary()
+                        delivery = report.summary(language)
                         _write(out, text("interview.terminal.delivery", language, summary=delivery))
                         events = await engine.answer(
                             session.id, transcript.text, transcript.words, spoken=True
@@ -241,7 +244,7 @@ async def transcribe(
     path: str, language: Language, as_json: bool, settings: Settings, out: TextIO = sys.stdout
 ) -> int:
     """Transcribe one recording and print the transcript, word timings and delivery."""
-    from bot.services import build_speech
+    from bot.bootstrap import build_speech
 
     stt, _, limits = build_speech(settings)
     data = await transcribe_for_cli(path, stt=stt, language=language.value, limits=limits)
@@ -288,8 +291,8 @@ async def evaluate(
     out: TextIO = sys.stdout,
 ) -> int:
     """Grade one answer read from stdin and print the evaluation as JSON."""
+    from bot.bootstrap import build_evaluator
     from bot.coaching.rubric import Rubric
-    from bot.services import build_evaluator
     from storage.db import Database
 
     rubric = Rubric.load(settings.interview.prompts_path)
@@ -321,8 +324,8 @@ async def evaluate_batch(
     optional, English by default). A malformed line gets ``{"id", "error"}`` and the rest go on.
     Everything is loaded once.
     """
+    from bot.bootstrap import build_evaluator
     from bot.coaching.rubric import Rubric
-    from bot.services import build_evaluator
     from storage.db import Database
 
     rubric = Rubric.load(settings.interview.prompts_path)

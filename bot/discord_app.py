@@ -1,4 +1,4 @@
-"""The py-cord Bot: intents, cogs, and the one global error handler."""
+"""The py-cord Bot: intents, the global error handlers, and running it until stopped."""
 
 from __future__ import annotations
 
@@ -13,18 +13,8 @@ from bot.catalog import Language
 from bot.config import TOKEN_HELP
 from bot.copy import text
 from bot.errors import CoachError, ConfigError
-from bot.privacy import PrivacyService
-from bot.services import Services
 from bot.voice.coach import VoiceCoach
-from bot.voice.discord_link import DiscordVoiceConnector
 from cogs._buttons import locale_language
-from cogs.admin import AdminCog
-from cogs.interview import InterviewCog
-from cogs.interview._audio import SpeechServices
-from cogs.privacy import PrivacyCog
-from cogs.voice import VoiceCog
-from storage.privacy import SqlitePrivacyLookups, sqlite_privacy_registry
-from storage.rounds import SqliteRoundStore
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +28,11 @@ def intents() -> discord.Intents:
     wanted.message_content = True  # privileged: answers are typed messages
     wanted.voice_states = True  # who is in a voice channel, and when they leave
     return wanted
+
+
+def new_bot(guild_ids: list[int] | None = None) -> MockingbirdBot:
+    """Return a bot with our intents (commands registered per server when ids are given)."""
+    return MockingbirdBot(intents=intents(), debug_guilds=guild_ids or None)
 
 
 class MockingbirdBot(discord.Bot):
@@ -123,44 +118,8 @@ async def _tell(interaction: discord.Interaction, message: str) -> None:
         )
 
 
-def create_bot(services: Services) -> MockingbirdBot:
-    """Return the bot with every cog added."""
-    guild_ids = services.settings.discord.discord_guild_ids or None
-    bot = MockingbirdBot(intents=intents(), debug_guilds=guild_ids)
-    speech = SpeechServices(
-        stt=services.stt,
-        tts=services.tts,
-        limits=services.audio_limits,
-        speak_questions=services.settings.speech.speak_questions,
-    )
-    bot.add_cog(InterviewCog(bot, services.engine, speech))
-    bot.add_cog(AdminCog(bot, services.routing))
-    settings = services.settings.voice
-    connector = DiscordVoiceConnector(bot, stt=services.stt, tts=services.tts, settings=settings)
-    coach = VoiceCoach(
-        services.engine,
-        connector,
-        SqliteRoundStore(services.db),
-        turn_timeout_s=settings.voice_answer_timeout_seconds,
-        idle_timeout_s=settings.voice_idle_timeout_seconds,
-    )
-    bot.add_cog(VoiceCog(bot, coach))
-    bot.voice_coach = coach
-    # Privacy ends live work through the engine and the rounds, so it is built after them.
-    privacy = PrivacyService(
-        sqlite_privacy_registry(services.db),
-        SqlitePrivacyLookups(services.db),
-        services.engine,
-        coach.rounds,
-    )
-    bot.add_cog(PrivacyCog(bot, privacy))
-    return bot
-
-
-async def run_bot(services: Services) -> int:
+async def run_bot(bot: MockingbirdBot, token: str) -> int:
     """Log in and run until interrupted; return the exit code."""
-    token = services.settings.discord.require_token()
-    bot = create_bot(services)
     try:
         await bot.start(token)
     except discord.LoginFailure as exc:

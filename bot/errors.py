@@ -51,7 +51,7 @@ class SessionNotFound(CoachError):
 
 
 class SessionAlreadyActive(CoachError):
-    """The user already has an active session in this server."""
+    """The user already has an active session in this server (``running`` is it)."""
 
     def __init__(
         self,
@@ -60,10 +60,12 @@ class SessionAlreadyActive(CoachError):
         *,
         key: str | None = None,
         language: Language | None = None,
+        running: Any = None,
         **params: Any,
     ) -> None:
         super().__init__(user_message, key=key, language=language, **params)
         self.session_id = session_id
+        self.running = running
 
 
 class InvalidAnswer(CoachError):

@@ -252,7 +252,7 @@ class SqliteSessionStore:
     ) -> list[SessionOverview]:
         """Return the user's most recent sessions in this server, newest first."""
         sql = (
-            "SELECT s.id, s.kind, s.level, s.status, s.created_at,"
+            "SELECT s.id, s.kind, s.level, s.status, s.created_at, s.language,"
             " COUNT(t.score) AS answered, AVG(t.score) AS average"
             " FROM sessions s LEFT JOIN turns t ON t.session_id = s.id"
             " WHERE s.user_id = ? AND IFNULL(s.guild_id, 0) = ?"
@@ -268,6 +268,7 @@ class SqliteSessionStore:
                 status=SessionStatus(r["status"]),
                 created_at=datetime.fromisoformat(r["created_at"]),
                 answered=r["answered"],
+                language=Language(r["language"]),
                 average_score=r["average"],
             )
             for r in rows

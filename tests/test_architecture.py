@@ -6,7 +6,17 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DOMAIN = ["bot/interview", "bot/coaching", "bot/progress"]
+DOMAIN = [
+    "bot/catalog",
+    "bot/interview",
+    "bot/coaching",
+    "bot/rounds",
+    "bot/privacy",
+    "bot/progress",
+    "bot/stories",
+    "bot/profile",
+    "bot/negotiation",
+]
 FORBIDDEN = {
     "discord",
     "openai",
@@ -208,3 +218,62 @@ def test_cogs_import_no_storage_and_no_sdk() -> None:
             if top == "storage" or top in SDKS:
                 offenders.append(f"{path.relative_to(ROOT)}: {name}")
     assert offenders == []
+
+
+# ---- tests share helpers through helper modules, never through other test files ---------
+
+
+def imports_of_test_modules(root: Path = ROOT) -> list[str]:
+    """Return 'file: module' for each import of a ``test_*`` module by a file under tests/.
+
+    Shared helpers live in ``tests/fakes/`` or a helper module (``tests/cogs/envs.py``,
+    ``tests/llm/helpers.py``); importing a test file runs its module-level code twice and
+    makes its tests depend on another file's.
+    """
+    tests = root / "tests"
+    test_modules = {p.stem for p in tests.rglob("test_*.py")}
+    found = []
+    for path in sorted(tests.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = "." * node.level + (node.module or "")
+                names = [base] if node.module else []
+                # ``from tests.cogs import test_x`` names the module in the imported names.
+                names += [f"{base}.{a.name}" for a in node.names if a.name in test_modules]
+            for name in names:
+                if any(part.startswith("test_") for part in name.split(".")):
+                    found.append(f"{path.relative_to(root)}: {name.lstrip('.')}")
+    return found
+
+
+def test_no_test_imports_another_test_module() -> None:
+    assert imports_of_test_modules() == []
+
+
+def test_the_test_import_check_catches_each_form(tmp_path: Path) -> None:
+    cogs = tmp_path / "tests" / "cogs"
+    cogs.mkdir(parents=True)
+    (cogs / "test_one.py").write_text("def test_x() -> None: ...\n")
+    (cogs / "envs.py").write_text("from tests.cogs.test_one import test_x\n")
+    (cogs / "test_two.py").write_text(
+        "import tests.cogs.test_one\n"
+        "from tests.cogs import test_one, envs\n"
+        "from test_one import test_x\n"
+        "from .test_one import test_x as again\n"
+        "from tests.cogs.envs import helper\n"
+        "from tests.fakes.sessions import InMemorySessionStore\n"
+        "def test_y() -> None:\n"
+        "    from tests.cogs.test_one import test_x\n"
+    )
+    assert imports_of_test_modules(tmp_path) == [
+        "tests/cogs/envs.py: tests.cogs.test_one",
+        "tests/cogs/test_two.py: tests.cogs.test_one",
+        "tests/cogs/test_two.py: tests.cogs.test_one",
+        "tests/cogs/test_two.py: test_one",
+        "tests/cogs/test_two.py: test_one",
+        "tests/cogs/test_two.py: tests.cogs.test_one",
+    ]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.llm_server import Behaviour, FakeLLMServer
-from tests.llm.test_llm_evaluator import reply, scripted
+from tests.llm.helpers import reply, scripted
 
 ROOT = Path(__file__).resolve().parents[1]
 ANSWER = "We talked about the plan and then we kind of started the migration with zero downtime."

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.bootstrap import build_services, create_bot
 from bot.config import Settings
-from bot.discord_app import create_bot, intents
-from bot.services import build_services
+from bot.discord_app import intents
 from bot.voice.discord_link import DiscordVoiceConnector
 
 
@@ -56,6 +56,6 @@ async def test_unreachable_discord_is_a_friendly_error_not_a_traceback(
     services = await build_services(Settings(env_file=None), tmp_path / "bot.sqlite3")
     try:
         with pytest.raises(CoachError, match="couldn't reach Discord"):
-            await run_bot(services)
+            await run_bot(create_bot(services), services.settings.discord.require_token())
     finally:
         await services.close()

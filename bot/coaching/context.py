@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.catalog import Kind, Level, Question
 from bot.coaching.answer import Answer
+from bot.coaching.delivery import filler_spans
 from bot.coaching.lexicon import Lexicon
 from bot.coaching.matcher import Match, MatchMode, PhraseMatcher
 from bot.coaching.models import Dimension, Evidence, Finding, Severity
@@ -31,6 +32,11 @@ from bot.coaching.topics import Form, TopicJudgement, Verdict
 log = logging.getLogger(__name__)
 
 _FILLERS = "fillers"
+
+
+def _inside(token: Token, spans: list[tuple[int, int]]) -> bool:
+    """Tell whether a token lies within one of the spans."""
+    return any(start <= token.start and token.end <= end for start, end in spans)
 
 
 class _SafeFormat(dict[str, Any]):
@@ -87,11 +93,14 @@ class Context:
         """Tokenise the answer, drop fillers and scan every marker category once."""
         text = answer.text
         raw = tokenize(text, compiled.stemmed)
-        filler_hits = compiled.fillers.scan(raw).get(_FILLERS, [])
-        drop: set[int] = set()
-        for hit in filler_hits:
-            drop.update(range(hit.first, hit.last))
         # Fillers are speech-recognition noise: removing them keeps them out of every rule.
+        # For grading, removing too many is harmless ("I'd like to" loses a "like") while
+        # keeping one could read as a hedge, so the lexicon's list is applied everywhere and
+        # the delivery module's context rules add the spellings it knows ("hmmm", "Er,").
+        spans = filler_spans(text, compiled.lexicon.language.value)
+        drop = {i for i, t in enumerate(raw) if _inside(t, spans)}
+        for hit in compiled.fillers.scan(raw).get(_FILLERS, []):
+            drop.update(range(hit.first, hit.last))
         tokens = [t for i, t in enumerate(raw) if i not in drop] if drop else raw
         aligner = WordAligner(text, answer.words) if answer.words else None
         return cls(

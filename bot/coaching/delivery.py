@@ -12,7 +12,9 @@ Filler rules (a word counts only when the context shows it is filler, never by d
   "you know the answer", "what I mean is", "I mean it");
 - "like": a filler when set off by a comma ("it was, like, fast"), at the start of a sentence,
   repeated, before a number ("like 50 ms", "like 10x"), before a hedge or intensifier ("it was
-  like really slow"), or between a conjunction and a subject ("and like we shipped");
+  like really slow"), after a preposition ("in like a week"), between a modal and a sentence
+  adverb ("I would like probably add"), or between a conjunction and a subject ("and like we
+  shipped");
   grammatical after would/'d/to/do/looks/seems/something/just ... , before this/that/to and in
   "like I said" ("I would like to", "looks like", "like this");
 - "so": a filler at the start of a sentence, right after um/uh, or set off by commas; grammatical
@@ -40,7 +42,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from bot.catalog import Language
 from bot.coaching.answer import Word
+from bot.copy import text as copy_text
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +92,22 @@ _LIKE_HEDGES_AFTER: Final = frozenset(
     }
 )  # fmt: skip
 _LIKE_I_SAID: Final = frozenset({"said", "say", "mentioned", "told", "explained", "showed"})
+# "would like probably add": after a modal these adverbs mean the "like" was a filler, while
+# "I'd like really clear ownership" keeps its verb (so no "really", "just" or "maybe" here).
+_LIKE_MODALS: Final = frozenset(
+    {"would", "i'd", "we'd", "you'd", "they'd", "he'd", "she'd", "d", "might", "may", "will"}
+)
+_LIKE_SENTENCE_ADVERBS: Final = frozenset(
+    {"probably", "definitely", "actually", "basically", "literally", "honestly"}
+)
+# "in like a week", "for like two hours": a preposition never takes comparison "like" ("of"
+# is left out: "kind of like a queue" compares).
+_PREPOSITIONS: Final = frozenset(
+    {
+        "in", "on", "at", "for", "within", "after", "before", "over", "under", "around",
+        "from", "by", "into", "with", "during", "until", "since", "per",
+    }
+)  # fmt: skip
 _SO_GRAMMATICAL_AFTER: Final = frozenset(
     {"that", "far", "much", "many", "long", "on", "forth", "as", "to", "called", "i'm"}
 )
@@ -206,30 +226,42 @@ class DeliveryReport:
         """Return the filler rate per hundred words."""
         return 0.0 if self.word_count == 0 else 100.0 * len(self.fillers) / self.word_count
 
-    def summary(self) -> str:
+    def summary(self, language: Language = Language.EN) -> str:
         """Return one compact line such as "142 wpm (in band) · 3 fillers (um x2) · ..."."""
         parts: list[str] = []
-        pace = f"{round(self.wpm)} wpm"
+        pace = copy_text("delivery.pace", language, wpm=round(self.wpm))
         if self.pace is not None and self.band is not None:
             low, high = self.band
-            label = {
-                "in band": "in band",
-                "slow": f"below {low}-{high}",
-                "fast": f"above {low}-{high}",
-            }[self.pace]
-            pace += f" ({label})"
+            key = {"in band": "delivery.in_band", "slow": "delivery.slow", "fast": "delivery.fast"}
+            pace += copy_text(key[self.pace], language, low=low, high=high)
         parts.append(pace)
-        filler_text = f"{len(self.fillers)} filler{'' if len(self.fillers) == 1 else 's'}"
+        count = len(self.fillers)
+        fillers = (
+            copy_text("delivery.fillers_one", language)
+            if count == 1
+            else copy_text("delivery.fillers_many", language, count=count)
+        )
         if self.fillers:
-            detail = ", ".join(f"{text} x{count}" for text, count in self.filler_counts.items())
-            filler_text += f" ({detail})"
-        parts.append(filler_text)
-        pauses = f"{len(self.pauses)} pause{'' if len(self.pauses) == 1 else 's'}"
-        pauses += f" ≥{_seconds(self.pause_ms)} s"
+            detail = ", ".join(f"{word} x{n}" for word, n in self.filler_counts.items())
+            fillers += copy_text("delivery.filler_detail", language, detail=detail)
+        parts.append(fillers)
+        seconds = _seconds(self.pause_ms)
+        pauses = (
+            copy_text("delivery.pauses_one", language, seconds=seconds)
+            if len(self.pauses) == 1
+            else copy_text(
+                "delivery.pauses_many", language, count=len(self.pauses), seconds=seconds
+            )
+        )
         if self.long_pauses:
-            pauses += f", {len(self.long_pauses)} ≥{_seconds(self.long_pause_ms)} s"
+            pauses += copy_text(
+                "delivery.long_pauses",
+                language,
+                count=len(self.long_pauses),
+                seconds=_seconds(self.long_pause_ms),
+            )
         parts.append(pauses)
-        parts.append(f"{_clock(self.speaking_ms)} speaking")
+        parts.append(copy_text("delivery.speaking", language, clock=_clock(self.speaking_ms)))
         return " · ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
@@ -431,8 +463,13 @@ def _like_is_filler(
         following is not None and following.core in _LIKE_GRAMMATICAL_AFTER
     ):
         return True
-    if prev_word in _LIKE_GRAMMATICAL_BEFORE or (prev_word or "").endswith("'d"):
+    modal = prev_word in _LIKE_MODALS or (prev_word or "").endswith("'d")
+    if modal and next_word in _LIKE_SENTENCE_ADVERBS:
+        return True
+    if prev_word in _LIKE_GRAMMATICAL_BEFORE or modal:
         return False
+    if prev_word in _PREPOSITIONS:
+        return True
     if previous is not None and previous.core == "like":
         return True
     if following is not None and following.core == "like" and not token.ends_clause:

@@ -14,50 +14,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from bot.coaching.lexicon import MARKERS
 from bot.coaching.matcher import Match
 from bot.coaching.text import Sentence, Token
 
 log = logging.getLogger(__name__)
 
-# The categories counted from the lexicon (each is a marker list in prompts/rubric/*.yaml).
-COUNTED: Final = (
-    "situation",
-    "task",
-    "action",
-    "result",
-    "vague_result",
-    "tradeoffs",
-    "assumptions",
-    "complexity",
-    "hedges",
-    "singular",
-    "plural",
-    "scale",
-    "stakeholders",
-    "mentoring",
-    "ownership",
-    "reasoning",
-    "contrast",
-    "examples",
-    "episode",
-    "generic",
-    "reflection",
-    "vague",
-    "buzzwords",
-    "blame",
-    "denial",
-    "dismissive",
-    "absolutes",
-    "shortcuts",
-    "confusion",
-    "receptive",
-    "clarify",
-    "sequence",
-    "edge_cases",
-    "testing",
-    "components",
-    "data_model",
-    "failure_modes",
+# The categories counted from the lexicon: every marker list in prompts/rubric/*.yaml except
+# the ones other code reads as building blocks (numbers and units, UMPIRE steps, negation).
+_BUILDING_BLOCKS: Final = frozenset({"metric_words", "metric_units", "negation"})
+COUNTED: Final = tuple(
+    m for m in MARKERS if m not in _BUILDING_BLOCKS and not m.startswith("umpire_")
 )
 
 _IRREGULAR_PAST: Final = frozenset(

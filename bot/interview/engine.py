@@ -34,7 +34,13 @@ from bot.interview.events import (
     Summary,
 )
 from bot.interview.models import Attempt, Session, SessionStatus, Turn, TurnStatus
-from bot.interview.ports import Clock, SessionOverview, SessionStore
+from bot.interview.ports import (
+    Clock,
+    GradedAnswer,
+    InterviewObserver,
+    SessionOverview,
+    SessionStore,
+)
 from bot.interview.selection import pick_follow_up, pick_question
 
 log = logging.getLogger(__name__)
@@ -74,12 +80,15 @@ class InterviewEngine:
         bank: QuestionBank,
         evaluator: Evaluator,
         clock: Clock | None = None,
+        observers: Sequence[InterviewObserver] = (),
     ) -> None:
         self._store = store
         self._bank = bank
         self._evaluator = evaluator
         self._clock = clock or SystemClock()
         self._locks: dict[int, asyncio.Lock] = {}
+        # Progress, stories and the like learn from each graded answer.
+        self._observers = tuple(observers)
 
     # ---- lookups -------------------------------------------------------------------
 
@@ -135,6 +144,7 @@ class InterviewEngine:
                 session_id=existing.id,
                 key="interview.already_running_plain",
                 language=options.language,
+                running=existing,
             )
         if open_channel is not None:
             options = replace(options, channel_id=await open_channel())
@@ -153,7 +163,7 @@ class InterviewEngine:
         session = await self._store.create_session(session)
         assert session.id is not None
         async with self._lock(session.id):
-            events = await self._advance(session, [])
+            events = await self._advance(session, await self._notify_started(session))
         log.info("Started session %s for user %s", session.id, options.user_id)
         return session, events
 
@@ -183,11 +193,9 @@ class InterviewEngine:
             _check_answer(cleaned, session.language)
             if session.rewind_turn is not None:
                 # A rewind is pending: this answer is the retry, whatever the session's status.
-                return [
-                    await self._retry(
-                        session, Answer(cleaned, tuple(words), spoken), on_section=on_section
-                    )
-                ]
+                return await self._retry(
+                    session, Answer(cleaned, tuple(words), spoken), on_section=on_section
+                )
             _ensure_active(session)
             turn = session.current_turn
             if turn is None or turn.status is not TurnStatus.ASKED:
@@ -474,7 +482,7 @@ class InterviewEngine:
         answer: Answer,
         *,
         on_section: SectionCallback | None = None,
-    ) -> RetryGraded:
+    ) -> list[Event]:
         """Grade a rewind retry against the previous attempt and store it as a new attempt."""
         assert session.id is not None
         turn = session.rewind_turn
@@ -491,6 +499,9 @@ class InterviewEngine:
         )
         session.rewind_turn_id = None
         await self._store.set_rewind(session.id, None)
+        notes = await self._notify_graded(
+            GradedAnswer(session, turn, self.question_for(turn), answer, evaluation, retry=True)
+        )
         current = session.current_turn
         pending = (
             current
@@ -499,7 +510,7 @@ class InterviewEngine:
             and current.status is TurnStatus.ASKED
             else None
         )
-        return RetryGraded(
+        retried = RetryGraded(
             turn=turn,
             question=self.question_for(turn),
             number=session.question_number(turn),
@@ -508,6 +519,32 @@ class InterviewEngine:
             comparison=Comparison.of(before, evaluation),
             pending=pending,
         )
+        return [retried, *notes]
+
+    async def _notify_started(self, session: Session) -> list[Event]:
+        """Let observers see a new interview; their notes lead its first question."""
+        notes: list[Event] = []
+        for observer in self._observers:
+            try:
+                notes += await observer.started(session)
+            except Exception:
+                log.exception("Observer %s failed on start of session %s", observer, session.id)
+        return notes
+
+    async def _notify_graded(self, graded: GradedAnswer) -> list[Event]:
+        """Let observers learn from a graded answer; a failing one never breaks grading."""
+        notes: list[Event] = []
+        for observer in self._observers:
+            try:
+                notes += await observer.graded(graded)
+            except Exception:
+                log.exception(
+                    "Observer %s failed on turn %s of session %s",
+                    observer,
+                    graded.turn.id,
+                    graded.session.id,
+                )
+        return notes
 
     def _lock(self, session_id: int) -> asyncio.Lock:
         return self._locks.setdefault(session_id, asyncio.Lock())
@@ -533,8 +570,11 @@ class InterviewEngine:
         events: list[Event] = [
             FeedbackGiven(turn, evaluation, number=session.question_number(turn))
         ]
-        same_question = session.question_turns(turn)
         question = self.question_for(turn)
+        events += await self._notify_graded(
+            GradedAnswer(session, turn, question, answer, evaluation)
+        )
+        same_question = session.question_turns(turn)
         follow_up = pick_follow_up(
             same_question,
             evaluation,

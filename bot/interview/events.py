@@ -144,6 +144,17 @@ class RetryGraded:
     pending: Turn | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class NoticeGiven:
+    """A short note for the candidate from a service watching the interview (a recurring habit,
+    a story told once too often): a copy key and its values, rendered in the session's language.
+    ``sources`` names what the note rests on (turn ids), so nothing is ever invented."""
+
+    key: str
+    params: dict[str, str | int] = field(default_factory=dict)
+    sources: tuple[int, ...] = ()
+
+
 Event = (
     QuestionAsked
     | FollowUpAsked
@@ -152,6 +163,7 @@ Event = (
     | SessionEnded
     | RewindAsked
     | RetryGraded
+    | NoticeGiven
 )
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.catalog import Kind, Level
+from bot.catalog import Kind, Language, Level, Question
+from bot.coaching.answer import Answer
+from bot.coaching.models import Evaluation
+from bot.interview.events import Event
 from bot.interview.models import Attempt, Session, SessionStatus, Turn
 
 
@@ -21,6 +25,7 @@ class SessionOverview:
     created_at: datetime
     answered: int
     average_score: float | None
+    language: Language = Language.EN
 
 
 class SessionStore(Protocol):
@@ -90,4 +95,31 @@ class Clock(Protocol):
 
     def now(self) -> datetime:
         """Return the current UTC time."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class GradedAnswer:
+    """One graded answer, as an observer sees it (a rewind retry says so)."""
+
+    session: Session
+    turn: Turn
+    question: Question
+    answer: Answer
+    evaluation: Evaluation
+    retry: bool = False
+
+
+class InterviewObserver(Protocol):
+    """A service that learns from interviews (progress, stories) and may add a short note.
+
+    The engine calls it after saving; a failing observer is logged and never breaks grading.
+    """
+
+    async def started(self, session: Session) -> Sequence[Event]:
+        """Return notes to show when an interview starts (e.g. habits to watch)."""
+        ...
+
+    async def graded(self, graded: GradedAnswer) -> Sequence[Event]:
+        """Learn from one graded answer; return notes to show right after its feedback."""
         ...

@@ -72,7 +72,7 @@ def read_audio_input(source: AudioInput, limits: AudioLimits | None = None) -> b
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise NotAudioError("I couldn't open that file.", detail=str(exc)) from exc
+        raise NotAudioError("cannot_open", detail=str(exc)) from exc
     _check_size(size, limits)
     return path.read_bytes()
 

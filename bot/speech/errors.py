@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+from bot.catalog import Language
+from bot.copy import text
 from bot.errors import CoachError
 
 log = logging.getLogger(__name__)
 
 
 class SpeechError(CoachError):
-    """Base of every speech error; `user_message` is safe to show in Discord."""
+    """Base of every speech error; its message (``message_in``) is safe to show a user.
 
-    default_message = "Something went wrong with the audio."
+    Each class names a copy key (``speech.<key>`` in bot/copy/<language>/speech.yaml);
+    ``detail`` is for the log only.
+    """
 
-    def __init__(self, user_message: str | None = None, *, detail: str | None = None) -> None:
-        super().__init__(user_message or self.default_message)
+    default_key = "generic"
+
+    def __init__(
+        self, key: str | None = None, *, detail: str | None = None, **params: Any
+    ) -> None:
+        super().__init__(key=f"speech.{key or self.default_key}", **params)
         self.detail = detail
         if detail is not None:
             self.args = (f"{self.user_message} ({detail})",)
@@ -24,43 +33,46 @@ class SpeechError(CoachError):
 class AudioError(SpeechError):
     """The audio a user gave cannot be used."""
 
-    default_message = "I couldn't use that audio."
+    default_key = "unusable"
 
 
 class NotAudioError(AudioError):
     """The input is not an audio file."""
 
-    default_message = (
-        "That file doesn't look like audio. Send a voice message or an ogg, mp3, wav or m4a file."
-    )
+    default_key = "not_audio"
 
 
 class EmptyAudioError(AudioError):
     """The input holds no audio at all."""
 
-    default_message = "That recording is empty."
+    default_key = "empty"
 
 
 class CorruptAudioError(AudioError):
     """The input is audio but damaged or cut short."""
 
-    default_message = "That recording looks damaged or incomplete. Please record it again."
+    default_key = "corrupt"
 
 
 class AudioTooLongError(AudioError):
     """The audio lasts longer than the configured limit."""
 
-    default_message = "That recording is too long."
+    default_key = "too_long"
 
     def __init__(self, limit_s: float, *, actual_s: float | None = None) -> None:
         self.limit_s = limit_s
         self.actual_s = actual_s
-        minutes, seconds = divmod(round(limit_s), 60)
-        limit = f"{minutes} min" if seconds == 0 else f"{minutes}:{seconds:02d}"
-        super().__init__(
-            f"That recording is too long: answers can be at most {limit}.",
-            detail=None if actual_s is None else f"{actual_s:.1f} s",
+        super().__init__("too_long", detail=None if actual_s is None else f"{actual_s:.1f} s")
+
+    def message_in(self, language: Language) -> str:
+        """Return the message with the limit written the way the language says it."""
+        minutes, seconds = divmod(round(self.limit_s), 60)
+        limit = (
+            text("speech.minutes", language, minutes=minutes)
+            if seconds == 0
+            else f"{minutes}:{seconds:02d}"
         )
+        return text("speech.too_long", language, limit=limit)
 
 
 class AudioTooLargeError(AudioError):
@@ -71,30 +83,31 @@ class AudioTooLargeError(AudioError):
         self.actual_bytes = actual_bytes
         megabytes = limit_bytes / (1024 * 1024)
         super().__init__(
-            f"That file is too big: the limit is {megabytes:.3g} MB.",
+            "too_large",
             detail=None if actual_bytes is None else f"{actual_bytes} bytes",
+            megabytes=f"{megabytes:.3g}",
         )
 
 
 class NoSpeechError(AudioError):
     """The audio decoded fine but nobody speaks in it."""
 
-    default_message = "I couldn't hear any speech in that recording."
+    default_key = "no_speech"
 
 
 class SpeechServiceError(SpeechError):
     """A speech engine or service failed or could not be reached."""
 
-    default_message = "The speech service is unavailable right now."
+    default_key = "service"
 
 
 class TranscriptionError(SpeechServiceError):
     """Speech recognition failed."""
 
-    default_message = "I couldn't transcribe that recording right now. Please try again."
+    default_key = "transcription"
 
 
 class SynthesisError(SpeechServiceError):
     """Speech synthesis failed."""
 
-    default_message = "I couldn't speak that right now."
+    default_key = "synthesis"

@@ -91,7 +91,7 @@ async def transcribe_attachment(
         log.warning("Could not download attachment %s", attachment.id, exc_info=True)
         await progress.edit(content=text("interview.audio.download_failed", language))
         return None
-    head = text("interview.audio.transcript", language, summary=report.summary())
+    head = text("interview.audio.transcript", language, summary=report.summary(language))
     await progress.edit(content=f"{head}\n> {shorten(transcript.text, 1800)}")
     return transcript.text, transcript.words
 

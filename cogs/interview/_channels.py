@@ -12,6 +12,7 @@ from bot.catalog import Language
 from bot.copy import text
 from bot.errors import CoachError
 from bot.interview.models import Session
+from bot.presenters import kind_name
 
 log = logging.getLogger(__name__)
 
@@ -101,3 +102,15 @@ async def session_channel(bot: discord.Client, session: Session) -> discord.abc.
         except discord.HTTPException:
             return None
     return channel if isinstance(channel, discord.abc.Messageable) else None
+
+
+def progress(session: Session) -> str:
+    """Return "question 2 of 5, behavioral" in the session's language."""
+    lang = session.language
+    return text(
+        "interview.progress",
+        lang,
+        asked=max(1, session.questions_asked),
+        total=session.question_count,
+        kind=kind_name(session.kind.value, lang),
+    )

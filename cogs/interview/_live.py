@@ -3,16 +3,56 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from discord.abc import Messageable
 
 from bot.catalog import Language
+from bot.coaching.model_feedback import locate_quote
+from bot.copy import as_language, text
+from bot.presenters import feedback_labels
 from bot.stream_editor import MessageHandle, StreamingMessageEditor
 from cogs._stream_target import stream_to
-from cogs.interview._render import CHECKING_SECTIONS, preview_section, preview_text
 
 log = logging.getLogger(__name__)
+
+
+# Sections of the model's reply shown while it streams: prose only. Findings carry quotes
+# that are verified only after the merge, so they appear with the final feedback.
+PREVIEW_SECTIONS = frozenset({"praise", "fix", "tip"})
+# Sections after which the preview says the rest is being checked.
+CHECKING_SECTIONS = frozenset({"findings", "dimensions"})
+_QUOTED = re.compile(r"\u201c([^\u201d]{2,300})\u201d|\"([^\"]{2,300})\"")
+
+
+def preview_text(kind: str, language: Language | str = Language.EN) -> str:
+    """Return a live preview's fixed line ("header", "checking", "abandoned") in a language."""
+    language = as_language(language)
+    return text(f"interview.preview.{kind}", language)
+
+
+def preview_section(
+    key: str, value: Any, answer: str, language: Language | str = Language.EN
+) -> str | None:
+    """Return a streamed prose section as preview Markdown, or None if it is not shown live."""
+    language = as_language(language)
+    if key not in PREVIEW_SECTIONS or not isinstance(value, str) or not value.strip():
+        return None
+    label = feedback_labels(language)[key]
+    return f"**{label}:** {unverified_quotes_removed(value.strip(), answer)}"
+
+
+def unverified_quotes_removed(text: str, answer: str) -> str:
+    """Drop the quotation marks around words the answer does not contain."""
+
+    # The model's prose may "quote" the candidate; until the merge has checked it, a quote
+    # that is not in the answer must not look like the candidate's own words.
+    def check(match: re.Match[str]) -> str:
+        inner = match.group(1) if match.group(1) is not None else match.group(2)
+        return match.group(0) if locate_quote(answer, inner) is not None else inner
+
+    return _QUOTED.sub(check, text)
 
 
 class LivePreview:

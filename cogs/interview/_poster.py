@@ -11,7 +11,8 @@ from bot.interview.events import Event
 from bot.stream_editor import MessageHandle
 from cogs.interview._audio import SpeechServices, spoken
 from cogs.interview._controls import question_controls, rewind_controls, rewrites_controls
-from cogs.interview._render import Outgoing, preview_text, render
+from cogs.interview._live import preview_text
+from cogs.interview._render import Outgoing, render
 
 log = logging.getLogger(__name__)
 

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
-from typing import Any
 
 import discord
 
 from bot.catalog import Language
-from bot.coaching.model_feedback import locate_quote
 from bot.coaching.models import Evaluation
 from bot.copy import as_language, text
 from bot.interview.events import (
@@ -18,6 +15,7 @@ from bot.interview.events import (
     FeedbackGiven,
     FollowUpAsked,
     LevelChanged,
+    NoticeGiven,
     QuestionAsked,
     Reevaluation,
     RetryGraded,
@@ -50,13 +48,6 @@ BRAND = discord.Colour.from_rgb(88, 101, 242)
 GOOD = discord.Colour.green()
 MIXED = discord.Colour.gold()
 WEAK = discord.Colour.red()
-
-# Sections of the model's reply shown while it streams: prose only. Findings carry quotes
-# that are verified only after the merge, so they appear with the final feedback.
-PREVIEW_SECTIONS = frozenset({"praise", "fix", "tip"})
-# Sections after which the preview says the rest is being checked.
-CHECKING_SECTIONS = frozenset({"findings", "dimensions"})
-_QUOTED = re.compile(r"\u201c([^\u201d]{2,300})\u201d|\"([^\"]{2,300})\"")
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +172,8 @@ def render(events: list[Event], language: Language | str = Language.EN) -> list[
                     )
                 )
             )
+        elif isinstance(event, NoticeGiven):
+            out.append(Outgoing(content=f"_{text(event.key, language, **event.params)}_"))
         elif isinstance(event, SessionEnded):
             summary = event.summary
             title = "interview.ended_stopped" if event.stopped else "interview.ended_complete"
@@ -298,32 +291,3 @@ def reevaluation_messages(
     """Return a re-evaluation's outcome as messages of at most 2000 characters each."""
     language = as_language(language)
     return split_message("\n".join(reevaluation_lines(result, language)))
-
-
-def preview_text(kind: str, language: Language | str = Language.EN) -> str:
-    """Return a live preview's fixed line ("header", "checking", "abandoned") in a language."""
-    language = as_language(language)
-    return text(f"interview.preview.{kind}", language)
-
-
-def preview_section(
-    key: str, value: Any, answer: str, language: Language | str = Language.EN
-) -> str | None:
-    """Return a streamed prose section as preview Markdown, or None if it is not shown live."""
-    language = as_language(language)
-    if key not in PREVIEW_SECTIONS or not isinstance(value, str) or not value.strip():
-        return None
-    label = feedback_labels(language)[key]
-    return f"**{label}:** {unverified_quotes_removed(value.strip(), answer)}"
-
-
-def unverified_quotes_removed(text: str, answer: str) -> str:
-    """Drop the quotation marks around words the answer does not contain."""
-
-    # The model's prose may "quote" the candidate; until the merge has checked it, a quote
-    # that is not in the answer must not look like the candidate's own words.
-    def check(match: re.Match[str]) -> str:
-        inner = match.group(1) if match.group(1) is not None else match.group(2)
-        return match.group(0) if locate_quote(answer, inner) is not None else inner
-
-    return _QUOTED.sub(check, text)

@@ -1,4 +1,4 @@
-"""`/interview` commands, the question buttons, and answers typed in the thread."""
+"""`/interview` commands and answers typed (or sent as audio) in the interview thread."""
 
 from __future__ import annotations
 
@@ -10,30 +10,29 @@ from discord.ext import commands
 from bot.catalog import Kind, Language, Level
 from bot.coaching.answer import Word
 from bot.copy import text
-from bot.errors import CoachError, SessionAlreadyActive
+from bot.errors import SessionAlreadyActive
+from bot.interview.desk import InterviewDesk, Place
 from bot.interview.engine import InterviewEngine, StartOptions
 from bot.interview.events import Event
 from bot.interview.inbox import AnswerInbox, Delivery
 from bot.interview.models import Session
 from bot.presenters import kind_name, level_name
-from cogs._buttons import ButtonRouter, locale_language, owner_only
+from cogs._buttons import locale_language
 from cogs._shared import command, interview_options, option
 from cogs.interview._audio import SpeechServices, audio_attachment, transcribe_attachment
 from cogs.interview._channels import (
     InterviewChannel,
     open_interview_channel,
+    progress,
     session_channel,
     thread_title,
     where,
 )
-from cogs.interview._controls import (
-    parse_custom_id,
-    parse_rewrites_id,
-    resume_or_stop_controls,
-)
+from cogs.interview._controls import resume_or_stop_controls
 from cogs.interview._live import LivePreview
 from cogs.interview._poster import EventPoster
-from cogs.interview._render import history_embed, reevaluation_messages, rewrites_messages
+from cogs.interview._render import history_embed, reevaluation_messages
+from cogs.interview.buttons import InterviewButtons
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +40,7 @@ _QUIET = discord.AllowedMentions.none()
 
 
 class InterviewCog(commands.Cog):
-    """Parse options, defer, call the engine, render."""
+    """Parse options, defer, make one service call, render."""
 
     interview = discord.SlashCommandGroup(**command("interview.commands.group"))
 
@@ -52,6 +51,7 @@ class InterviewCog(commands.Cog):
         speech: SpeechServices | None = None,
         *,
         inbox: AnswerInbox | None = None,
+        desk: InterviewDesk | None = None,
         stream_interval: float = 1.0,
     ) -> None:
         self.bot = bot
@@ -59,12 +59,11 @@ class InterviewCog(commands.Cog):
         self.speech = speech
         # One inbox per engine: it knows which interview is being graded right now.
         self.inbox = inbox or AnswerInbox(engine)
+        self.desk = desk or InterviewDesk(engine)
         self.poster = EventPoster(speech)
+        self.buttons = InterviewButtons(bot, engine, self.inbox, self.poster)
         # Discord rate-limits edits: the live preview edits at most once per interval.
         self.stream_interval = stream_interval
-        self.buttons = ButtonRouter()
-        self.buttons.route(parse_rewrites_id, self._show_rewrites)
-        self.buttons.route(parse_custom_id, self._click)
 
     # ---- slash commands ------------------------------------------------------------
 
@@ -85,32 +84,28 @@ class InterviewCog(commands.Cog):
         await ctx.defer(ephemeral=True)
         lang = Language(language)
         options = StartOptions(
-            user_id=ctx.author.id,
-            guild_id=ctx.guild.id if ctx.guild else None,
-            kind=Kind(kind),
-            level=Level(level),
-            count=count,
-            language=lang,
-            role=role,
+            ctx.author.id, _guild(ctx), Kind(kind), Level(level), count, lang, role
         )
         opened: list[InterviewChannel] = []
 
         async def open_place() -> int:
             # Called by the engine only once it knows no interview runs here already.
-            opened.append(
-                await open_interview_channel(
-                    ctx.channel, ctx.author, thread_title(ctx.author, lang), lang
-                )
-            )
+            title = thread_title(ctx.author, lang)
+            opened.append(await open_interview_channel(ctx.channel, ctx.author, title, lang))
             return opened[0].channel_id
 
         try:
-            session, events = await self.engine.start(options, open_channel=open_place)
+            outcome = await self.desk.start(options, open_place)
         except SessionAlreadyActive as exc:
-            await self._offer_resume(ctx, exc.session_id)
+            running: Session = exc.running
+            await ctx.followup.send(
+                text("interview.already_running", running.language, progress=progress(running)),
+                view=resume_or_stop_controls(exc.session_id, running.language),
+                ephemeral=True,
+            )
             return
-        assert session.id is not None and opened
-        place = opened[0]
+        session, place = outcome.session, opened[0]
+        assert session.id is not None
         intro = text(
             "interview.intro",
             lang,
@@ -121,71 +116,68 @@ class InterviewCog(commands.Cog):
             count=session.question_count,
         )
         await place.channel.send(f"{place.note}\n\n{intro}" if place.note else intro)
-        await self.poster.post(place.channel, session.id, events, lang)
-        await ctx.followup.send(
-            text("interview.ready", lang, where=where(place.channel, lang)), ephemeral=True
-        )
+        await self.poster.post(place.channel, session.id, outcome.events, lang)
+        ready = text("interview.ready", lang, where=where(place.channel, lang))
+        await ctx.followup.send(ready, ephemeral=True)
 
     @interview.command(**command("interview.commands.stop"))
     async def stop(self, ctx: discord.ApplicationContext) -> None:
         """End the active session and post its summary."""
         await ctx.defer(ephemeral=True)
-        session = await self._require(ctx, active=True)
-        assert session.id is not None
-        await self._post_to_session(session, await self.engine.finish(session.id, stopped=True))
-        await ctx.followup.send(text("interview.stopped", session.language), ephemeral=True)
+        outcome = await self.desk.stop(ctx.author.id, _guild(ctx), locale_language(ctx.interaction))
+        await self.post_to_session(outcome.session, outcome.events)
+        await ctx.followup.send(text("interview.stopped", outcome.language), ephemeral=True)
 
     @interview.command(**command("interview.commands.resume"))
     async def resume(self, ctx: discord.ApplicationContext) -> None:
         """Re-post the current question, in a new thread if the old one is gone."""
         await ctx.defer(ephemeral=True)
-        session = await self._require(ctx, active=True)
-        assert session.id is not None
-        lang = session.language
-        channel = await self._channel_for(ctx, session)
-        welcome = text(
-            "interview.welcome_back", lang, mention=ctx.author.mention, progress=_progress(session)
+        outcome = await self.desk.resume(
+            ctx.author.id, _guild(ctx), self._place(ctx), locale_language(ctx.interaction)
         )
-        await channel.send(welcome)
-        await self.poster.post(channel, session.id, await self.engine.resume(session.id), lang)
-        await ctx.followup.send(
-            text("interview.resumed_in", lang, where=where(channel, lang)), ephemeral=True
+        session, lang = outcome.session, outcome.language
+        channel = await session_channel(self.bot, session)
+        if channel is None or session.id is None:
+            return
+        mention = ctx.author.mention
+        await channel.send(
+            text("interview.welcome_back", lang, mention=mention, progress=progress(session))
         )
+        await self.poster.post(channel, session.id, outcome.events, lang)
+        done = text("interview.resumed_in", lang, where=where(channel, lang))
+        await ctx.followup.send(done, ephemeral=True)
 
     @interview.command(**command("interview.commands.history"))
     async def history(self, ctx: discord.ApplicationContext) -> None:
         """Show the user's recent sessions."""
         await ctx.defer(ephemeral=True)
-        guild_id = ctx.guild.id if ctx.guild else None
-        rows = await self.engine.history(ctx.author.id, guild_id)
-        latest = await self.engine.latest_session(ctx.author.id, guild_id)
-        lang = latest.language if latest is not None else locale_language(ctx.interaction)
-        await ctx.followup.send(embed=history_embed(rows, lang), ephemeral=True)
+        found = await self.desk.history(
+            ctx.author.id, _guild(ctx), locale_language(ctx.interaction)
+        )
+        await ctx.followup.send(embed=history_embed(found.rows, found.language), ephemeral=True)
 
     @interview.command(**command("interview.commands.rewind"))
     @option("interview.options.question", int, min_value=1, max_value=15)
     async def rewind(self, ctx: discord.ApplicationContext, question: int) -> None:
         """Re-ask question n of the current (or latest) interview; the next answer retries it."""
         await ctx.defer(ephemeral=True)
-        session = await self._require(ctx, active=False)
-        assert session.id is not None
-        event = await self.engine.rewind(session.id, question)
-        channel = await self._channel_for(ctx, session)
-        await self.poster.post(channel, session.id, [event], session.language)
-        lang = session.language
-        await ctx.followup.send(
-            text("interview.rewind_asked", lang, number=question, where=where(channel, lang)),
-            ephemeral=True,
+        outcome = await self.desk.rewind(
+            ctx.author.id, _guild(ctx), question, self._place(ctx), locale_language(ctx.interaction)
         )
+        await self.post_to_session(outcome.session, outcome.events)
+        lang = outcome.language
+        channel = await session_channel(self.bot, outcome.session)
+        asked = text("interview.rewind_asked", lang, number=question, where=where(channel, lang))
+        await ctx.followup.send(asked, ephemeral=True)
 
     @interview.command(**command("interview.commands.reevaluate"))
     async def reevaluate(self, ctx: discord.ApplicationContext) -> None:
         """Re-grade the current (or latest) interview's answers that were graded offline."""
         await ctx.defer(ephemeral=True)
-        session = await self._require(ctx, active=False)
-        assert session.id is not None
-        result = await self.engine.reevaluate(session.id)
-        for chunk in reevaluation_messages(result, session.language):
+        done = await self.desk.reevaluate(
+            ctx.author.id, _guild(ctx), locale_language(ctx.interaction)
+        )
+        for chunk in reevaluation_messages(done.result, done.session.language):
             await ctx.followup.send(chunk, ephemeral=True)
 
     # ---- listeners -----------------------------------------------------------------
@@ -242,7 +234,7 @@ class InterviewCog(commands.Cog):
     async def on_ready(self) -> None:
         """Grade answers that were saved but not graded when the bot last stopped."""
         async for session, events in self.inbox.recover_all():
-            await self._post_to_session(session, events)
+            await self.post_to_session(session, events)
 
     @commands.Cog.listener()
     async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
@@ -254,64 +246,6 @@ class InterviewCog(commands.Cog):
                 payload.thread_id,
                 session.id,
             )
-
-    # ---- buttons -------------------------------------------------------------------
-
-    async def _click(self, interaction: discord.Interaction, parsed: tuple[str, int]) -> None:
-        """Handle Skip / Hint / Finish / Resume / Stop / Cancel retry."""
-        action, session_id = parsed
-        session = await self.engine.session(session_id)
-        lang = session.language
-        if not await owner_only(
-            interaction, session.user_id, text("interview.not_your_buttons", lang)
-        ):
-            return
-        if action == "hint":
-            hint = text("interview.hint", lang, hint=self.engine.hint(session))
-            await interaction.response.send_message(hint, ephemeral=True)
-            return
-        if action == "unrewind":
-            dropped = await self.engine.cancel_rewind(session_id)
-            key = "interview.retry_cancelled" if dropped else "interview.no_retry"
-            await interaction.response.send_message(text(key, lang), ephemeral=True)
-            return
-        if action == "skip" and self.inbox.busy(session_id):
-            await interaction.response.send_message(
-                text("interview.still_grading_skip", lang), ephemeral=True
-            )
-            return
-        await interaction.response.defer()
-        if action == "skip":
-            events = await self.inbox.skip(session_id)
-        elif action in ("finish", "stop"):
-            events = await self.engine.finish(session_id, stopped=action == "stop")
-        else:
-            if await session_channel(self.bot, session) is None:
-                await interaction.followup.send(text("interview.thread_gone", lang), ephemeral=True)
-                return
-            events = await self.engine.resume(session_id)
-        await self._post_to_session(await self.engine.session(session_id), events)
-
-    async def _show_rewrites(
-        self, interaction: discord.Interaction, parsed: tuple[int, int]
-    ) -> None:
-        """Post a feedback's rewrites privately to the candidate who owns it."""
-        turn_id, attempt = parsed
-        session, turn = await self.engine.turn(turn_id)
-        lang = session.language
-        refusal = text("interview.not_your_rewrites", lang)
-        if not await owner_only(interaction, session.user_id, refusal):
-            return
-        evaluation = await self.engine.attempt_evaluation(turn, attempt)
-        if evaluation is None:
-            await interaction.response.send_message(
-                text("interview.feedback_gone", lang), ephemeral=True
-            )
-            return
-        first, *rest = rewrites_messages(evaluation, lang)
-        await interaction.response.send_message(first, ephemeral=True)
-        for chunk in rest:
-            await interaction.followup.send(chunk, ephemeral=True)
 
     # ---- helpers -------------------------------------------------------------------
 
@@ -338,46 +272,23 @@ class InterviewCog(commands.Cog):
         preview = await live.close()
         await self.poster.post(channel, session.id, events, lang, preview=preview)
 
-    async def _offer_resume(self, ctx: discord.ApplicationContext, session_id: int) -> None:
-        """Tell the user an interview already runs here, with Resume / Stop buttons."""
-        session = await self.engine.session(session_id)
-        lang = session.language
-        await ctx.followup.send(
-            text("interview.already_running", lang, progress=_progress(session)),
-            view=resume_or_stop_controls(session_id, lang),
-            ephemeral=True,
-        )
+    def _place(self, ctx: discord.ApplicationContext) -> Place:
+        """Return how to find a session's thread, opening a new one when it is gone."""
 
-    async def _require(self, ctx: discord.ApplicationContext, *, active: bool) -> Session:
-        """Return the user's active interview here (or, unless ``active``, their latest)."""
-        guild_id = ctx.guild.id if ctx.guild else None
-        if active:
-            session = await self.engine.active_session(ctx.author.id, guild_id)
-        else:
-            session = await self.engine.latest_session(ctx.author.id, guild_id)
-        if session is None or session.id is None:
-            key = "interview.none_running" if active else "interview.none_yet"
-            raise CoachError(key=key, language=locale_language(ctx.interaction))
-        return session
+        async def place(session: Session) -> int | None:
+            if await session_channel(self.bot, session) is not None:
+                return None
+            lang = session.language
+            title = thread_title(ctx.author, lang)
+            opened = await open_interview_channel(ctx.channel, ctx.author, title, lang)
+            if opened.note:
+                await opened.channel.send(opened.note)
+            return opened.channel_id
 
-    async def _channel_for(
-        self, ctx: discord.ApplicationContext, session: Session
-    ) -> discord.abc.Messageable:
-        """Return the session's thread, opening a new one (and rebinding) when it is gone."""
-        channel = await session_channel(self.bot, session)
-        if channel is not None:
-            return channel
-        assert session.id is not None
-        lang = session.language
-        place = await open_interview_channel(
-            ctx.channel, ctx.author, thread_title(ctx.author, lang), lang
-        )
-        await self.engine.bind_channel(session.id, place.channel_id)
-        if place.note:
-            await place.channel.send(place.note)
-        return place.channel
+        return place
 
-    async def _post_to_session(self, session: Session, events: list[Event]) -> None:
+    async def post_to_session(self, session: Session, events: list[Event]) -> None:
+        """Post events in the session's thread, if it can still be reached."""
         channel = await session_channel(self.bot, session)
         if channel is None or session.id is None:
             log.warning("Session %s has no reachable channel; events not posted", session.id)
@@ -385,13 +296,5 @@ class InterviewCog(commands.Cog):
         await self.poster.post(channel, session.id, events, session.language)
 
 
-def _progress(session: Session) -> str:
-    """Return "question 2 of 5, behavioral" in the session's language."""
-    lang = session.language
-    return text(
-        "interview.progress",
-        lang,
-        asked=max(1, session.questions_asked),
-        total=session.question_count,
-        kind=kind_name(session.kind.value, lang),
-    )
+def _guild(ctx: discord.ApplicationContext) -> int | None:
+    return ctx.guild.id if ctx.guild else None

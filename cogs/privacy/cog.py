@@ -20,6 +20,7 @@ from discord.ext import commands
 
 from bot.copy import localized, text
 from bot.privacy import ActiveInterview, PrivacyService, VoiceBlocked
+from cogs._buttons import ButtonRouter, owner_only
 from cogs.privacy import _render
 from cogs.privacy._controls import CANCEL, confirm_controls, parse_privacy_id
 
@@ -45,6 +46,8 @@ class PrivacyCog(commands.Cog):
         self.bot = bot
         self.service = service
         self.upload_limit = upload_limit
+        self.buttons = ButtonRouter()
+        self.buttons.route(parse_privacy_id, self._confirm)
 
     @privacy.command(
         name="export",
@@ -91,19 +94,15 @@ class PrivacyCog(commands.Cog):
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Route clicks on the confirmation buttons (ids carry the user, so restarts are fine)."""
-        if interaction.type is not discord.InteractionType.component or interaction.data is None:
-            return
-        parsed = parse_privacy_id(str(interaction.data.get("custom_id", "")))
-        user = interaction.user
-        if parsed is None or user is None:
-            return
+        await self.buttons.dispatch(interaction)
+
+    async def _confirm(self, interaction: discord.Interaction, parsed: tuple[str, int]) -> None:
+        """Delete, or cancel, for the user the confirmation was shown to (and only them)."""
         action, owner_id = parsed
         locale = interaction.locale
-        if user.id != owner_id:
-            language = await self.service.language(user.id, locale)
-            await interaction.response.send_message(
-                text("privacy.not_yours", language), ephemeral=True
-            )
+        user_id = interaction.user.id if interaction.user is not None else owner_id
+        refusal = text("privacy.not_yours", await self.service.language(user_id, locale))
+        if not await owner_only(interaction, owner_id, refusal):
             return
         if action == CANCEL:
             language = await self.service.language(owner_id, locale)

@@ -214,6 +214,32 @@ def test_like_stays_grammatical_beside_hedges_and_in_like_i_said(script: str) ->
     assert "like" not in fillers(script)
 
 
+@pytest.mark.parametrize(
+    "script",
+    [
+        "We shipped it in like a week.",
+        "It ran for like two hours.",
+        "I would like probably add an index.",
+        "I'd like definitely split the table.",
+    ],
+)
+def test_like_after_a_preposition_or_between_modal_and_adverb_is_a_filler(script: str) -> None:
+    assert fillers(script) == ["like"]
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "I would like maybe two more engineers.",
+        "We'd like just one queue.",
+        "I'd like to probably start with the schema.",
+        "It is kind of like a queue.",
+    ],
+)
+def test_like_stays_grammatical_after_modals_and_kind_of(script: str) -> None:
+    assert "like" not in fillers(script)
+
+
 def test_like_set_off_by_a_comma_is_a_filler_even_before_i_said() -> None:
     assert fillers("Like, I said no to the rewrite.") == ["like"]
 

@@ -10,77 +10,18 @@ from typing import Any
 
 import discord
 import pytest
-from discord_harness import FakeDiscord, Harness, find_custom_id, harness
+from discord_harness import FakeDiscord, find_custom_id
 
 from bot.catalog import Language
 from bot.catalog.bank import QuestionBank
-from bot.coaching.grading import Evaluator
 from bot.coaching.offline_evaluator import OfflineEvaluator
 from bot.coaching.rubric import Rubric
 from bot.copy import catalogue
-from bot.discord_app import MockingbirdBot, intents
-from bot.interview.engine import InterviewEngine
 from bot.interview.models import TurnStatus
-from cogs.interview import InterviewCog
-from storage.db import Database
-from storage.sessions import SqliteSessionStore
-from tests.fakes.evaluator import ScriptedEvaluator, make_bank
+from tests.cogs.envs import Env, make_env
 
 PRIVATE_THREAD = 12
 PUBLIC_THREAD = 11
-
-
-class Env:
-    """The bot, its engine, evaluator and the harness."""
-
-    def __init__(
-        self, h: Harness, engine: InterviewEngine, evaluator: ScriptedEvaluator, cog: InterviewCog
-    ) -> None:
-        self.h = h
-        self.engine = engine
-        self.evaluator = evaluator
-        self.cog = cog
-
-    @property
-    def fake(self) -> FakeDiscord:
-        return self.h.fake
-
-    def thread_id(self) -> int:
-        threads = self.fake.threads_of(self.h.channel_id)
-        assert len(threads) == 1, threads
-        return int(threads[0]["id"])
-
-    def bot_messages(self, channel_id: int) -> list[dict[str, Any]]:
-        return [
-            m
-            for m in self.fake.messages_in(channel_id)
-            if int(m["author"]["id"]) == int(self.fake.bot_user["id"])
-        ]
-
-    def ephemeral_texts(self) -> list[str]:
-        return [
-            (b or {}).get("content") or ""
-            for b in self.fake.bodies_to("POST", "/webhooks/{application_id}/{interaction_token}")
-        ]
-
-
-async def make_env(
-    tmp_path: Path,
-    fake: FakeDiscord,
-    bank: QuestionBank | None = None,
-    grader: Evaluator | None = None,
-) -> AsyncIterator[Env]:
-    db = await Database(tmp_path / "bot.sqlite3").open()
-    evaluator = ScriptedEvaluator()
-    engine = InterviewEngine(SqliteSessionStore(db), bank or make_bank(), grader or evaluator)
-    bot = MockingbirdBot(intents=intents())
-    cog = InterviewCog(bot, engine)
-    bot.add_cog(cog)
-    try:
-        async with harness(bot, fake) as h:
-            yield Env(h, engine, evaluator, cog)
-    finally:
-        await db.close()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import discord
 import pytest
 from discord_harness import FakeDiscord, find_custom_id, harness, payloads
 
+from bot.bootstrap import build_llm_services
 from bot.catalog import Question
 from bot.catalog.bank import QuestionBank
 from bot.coaching.answer import Answer
@@ -26,14 +27,13 @@ from bot.discord_app import MockingbirdBot, intents
 from bot.interview.engine import InterviewEngine
 from bot.interview.models import TurnStatus
 from bot.llm.keys import KeyVault, RedactingFilter
-from bot.services import build_llm_services
 from cogs.interview import InterviewCog
 from cogs.interview._live import LivePreview
 from storage.db import Database
 from storage.llm_usage import SqliteBudget
 from storage.sessions import SqliteSessionStore
-from tests.cogs.test_interview_cog import Env
-from tests.cogs.test_llm_cog import (
+from tests.cogs.envs import Env
+from tests.cogs.llm_envs import (
     ANSWER,
     EDIT,
     MESSAGES,
@@ -48,7 +48,7 @@ from tests.cogs.test_llm_cog import (
 )
 from tests.fakes.evaluator import ScriptedEvaluator
 from tests.fakes.llm_server import Behaviour, FakeLLMServer
-from tests.llm.test_llm_evaluator import reply, scripted
+from tests.llm.helpers import reply, scripted
 
 PREVIEW_HEADER = text("interview.preview.header")
 PREVIEW_SUPERSEDED = text("interview.preview.superseded")

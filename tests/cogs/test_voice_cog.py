@@ -24,7 +24,7 @@ from storage.db import Database
 from storage.rounds import SqliteRoundStore
 from storage.sessions import SqliteSessionStore
 from tests.fakes.evaluator import ScriptedEvaluator, make_bank
-from tests.voice_fakes import ScriptedConnector, ScriptedVoiceLink
+from tests.fakes.voice_link import ScriptedConnector, ScriptedVoiceLink
 
 Json = dict[str, Any]
 CONSENT_NOTICE = text("voice.spoken.consent")

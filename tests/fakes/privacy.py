@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.errors import SessionNotFound
 from bot.privacy import (
@@ -220,3 +220,13 @@ class FakeLiveVoice:
         self.running -= gone
         self.lookups.live = [r for r in self.lookups.live if r.round_id not in gone]
         return ended
+
+
+if TYPE_CHECKING:
+    from bot.privacy.ports import Interviews, LiveVoice, PersonalStore, PrivacyLookups, Transactions
+
+    _personal: PersonalStore[MemoryTables] = MemoryPersonalStore(StoreDeclaration("x", ()))
+    _transactions: Transactions[MemoryTables] = MemoryTransactions(MemoryTables())
+    _lookups: PrivacyLookups = FakeLookups()
+    _interviews: Interviews = FakeInterviews(FakeLookups())
+    _live: LiveVoice = FakeLiveVoice(FakeLookups())

@@ -8,7 +8,8 @@ import logging
 from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.catalog import Kind, Language, Level, Question
 from bot.coaching.answer import Answer, Word
@@ -34,22 +35,10 @@ from bot.rounds import (
     RoundStatus,
     RoundSummary,
 )
+from tests.fakes.clock import T0
 from tests.fakes.evaluator import evaluation
 
 log = logging.getLogger(__name__)
-
-T0 = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)
-
-
-class FixedClock:
-    """A wall clock that moves only when told to."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.at = now
-
-    def now(self) -> datetime:
-        """Return the current fake time."""
-        return self.at
 
 
 class InMemoryRoundStore:
@@ -456,3 +445,12 @@ def _question(index: int) -> Question:
         text=f"Question {index + 1}?",
         hint="hint",
     )
+
+
+if TYPE_CHECKING:
+    from bot.rounds.ports import Interviews, RoundChannel, RoundPresenter, RoundStore
+
+    _store: RoundStore = InMemoryRoundStore()
+    _channel: RoundChannel = FakeRoundChannel()
+    _presenter: RoundPresenter = RecordingPresenter()
+    _interviews: Interviews = ScriptedInterviews()

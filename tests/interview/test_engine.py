@@ -1,7 +1,11 @@
-"""The interview engine on a real SQLite store with a scripted evaluator."""
+"""The interview engine on the in-memory session store with a scripted evaluator.
+
+The tests named ``..._on_sqlite`` run the same engine on the real SQLite store, end to end.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -20,21 +24,30 @@ from bot.interview.models import SessionStatus, TurnStatus
 from storage.db import Database
 from storage.sessions import SqliteSessionStore
 from tests.fakes.evaluator import ScriptedEvaluator, make_bank
+from tests.fakes.sessions import InMemorySessionStore
+from tests.interview.helpers import opts
+
+EngineEnv = tuple[InterviewEngine, ScriptedEvaluator, InMemorySessionStore]
 
 
 @pytest.fixture
-async def engine(tmp_path: Path) -> tuple[InterviewEngine, ScriptedEvaluator, Database]:
-    db = await Database(tmp_path / "t.sqlite3").open()
+def engine() -> EngineEnv:
+    store = InMemorySessionStore()
     evaluator = ScriptedEvaluator()
-    yield InterviewEngine(SqliteSessionStore(db), make_bank(), evaluator), evaluator, db  # type: ignore[misc]
-    await db.close()
+    return InterviewEngine(store, make_bank(), evaluator), evaluator, store
 
 
-def opts(count: int = 3, level: Level = Level.MID) -> StartOptions:
-    return StartOptions(user_id=7, guild_id=99, kind=Kind.BEHAVIORAL, level=level, count=count)
+SqliteEnv = tuple[InterviewEngine, ScriptedEvaluator, Database]
 
 
-async def test_start_asks_first_question_at_requested_level(engine) -> None:
+@pytest.fixture
+async def sqlite_engine(tmp_path: Path) -> AsyncIterator[SqliteEnv]:
+    async with Database(tmp_path / "t.sqlite3") as db:
+        evaluator = ScriptedEvaluator()
+        yield InterviewEngine(SqliteSessionStore(db), make_bank(), evaluator), evaluator, db
+
+
+async def test_start_asks_first_question_at_requested_level(engine: EngineEnv) -> None:
     eng, _, _ = engine
     session, events = await eng.start(opts())
     assert len(events) == 1 and isinstance(events[0], QuestionAsked)
@@ -44,7 +57,9 @@ async def test_start_asks_first_question_at_requested_level(engine) -> None:
     assert session.status is SessionStatus.ACTIVE
 
 
-async def test_second_start_in_same_server_is_refused_but_other_server_allowed(engine) -> None:
+async def test_second_start_in_same_server_is_refused_but_other_server_allowed(
+    engine: EngineEnv,
+) -> None:
     eng, _, _ = engine
     first, _ = await eng.start(opts())
     with pytest.raises(SessionAlreadyActive) as info:
@@ -55,7 +70,7 @@ async def test_second_start_in_same_server_is_refused_but_other_server_allowed(e
     assert second.id != first.id
 
 
-async def test_vague_answer_gets_follow_ups_capped_at_two(engine) -> None:
+async def test_vague_answer_gets_follow_ups_capped_at_two(engine: EngineEnv) -> None:
     eng, _, _ = engine
     session, events = await eng.start(opts())
     first_q = events[0].turn.question_id  # type: ignore[union-attr]
@@ -74,14 +89,14 @@ async def test_vague_answer_gets_follow_ups_capped_at_two(engine) -> None:
     assert events[-1].turn.question_id != first_q
 
 
-async def test_strong_answer_moves_on_without_follow_up(engine) -> None:
+async def test_strong_answer_moves_on_without_follow_up(engine: EngineEnv) -> None:
     eng, _, _ = engine
     session, _ = await eng.start(opts())
     events = await eng.answer(session.id, "great answer")
     assert [type(e) for e in events] == [FeedbackGiven, QuestionAsked]
 
 
-async def test_difficulty_needs_two_answers_and_moves_one_level(engine) -> None:
+async def test_difficulty_needs_two_answers_and_moves_one_level(engine: EngineEnv) -> None:
     eng, _, _ = engine
     session, _ = await eng.start(opts(count=5, level=Level.JUNIOR))
     events = await eng.answer(session.id, "great one")
@@ -97,7 +112,7 @@ async def test_difficulty_needs_two_answers_and_moves_one_level(engine) -> None:
     assert not any(isinstance(e, LevelChanged) for e in events)
 
 
-async def test_weak_answers_lower_level(engine) -> None:
+async def test_weak_answers_lower_level(engine: EngineEnv) -> None:
     eng, _, _ = engine
     session, _ = await eng.start(opts(count=4, level=Level.SENIOR))
     await eng.answer(session.id, "weak one")
@@ -106,7 +121,7 @@ async def test_weak_answers_lower_level(engine) -> None:
     assert change.new is Level.MID
 
 
-async def test_session_ends_after_count_with_summary(engine) -> None:
+async def test_session_ends_after_count_with_summary(engine: EngineEnv) -> None:
     eng, _, _ = engine
     session, _ = await eng.start(opts(count=2))
     await eng.answer(session.id, "plain one")
@@ -123,7 +138,7 @@ async def test_session_ends_after_count_with_summary(engine) -> None:
         await eng.answer(session.id, "too late")
 
 
-async def test_skip_and_finish_early(engine) -> None:
+async def test_skip_and_finish_early(engine: EngineEnv) -> None:
     eng, _, _ = engine
     session, _ = await eng.start(opts(count=3))
     events = await eng.skip(session.id)
@@ -133,7 +148,9 @@ async def test_skip_and_finish_early(engine) -> None:
     assert events[0].summary.skipped == 1 and events[0].summary.answered == 0
 
 
-async def test_empty_and_oversized_answers_are_refused_and_nothing_changes(engine) -> None:
+async def test_empty_and_oversized_answers_are_refused_and_nothing_changes(
+    engine: EngineEnv,
+) -> None:
     eng, _, _ = engine
     session, _ = await eng.start(opts())
     with pytest.raises(InvalidAnswer):
@@ -144,7 +161,7 @@ async def test_empty_and_oversized_answers_are_refused_and_nothing_changes(engin
     assert stored.current_turn is not None and stored.current_turn.status is TurnStatus.ASKED
 
 
-async def test_twenty_thousand_character_answer_is_graded(engine) -> None:
+async def test_twenty_thousand_character_answer_is_graded(engine: EngineEnv) -> None:
     eng, evaluator, _ = engine
     session, _ = await eng.start(opts())
     long = ("plain words about the project and what I did. " * 430)[:20_000]
@@ -153,7 +170,7 @@ async def test_twenty_thousand_character_answer_is_graded(engine) -> None:
     assert len(evaluator.calls[-1]) == len(long.strip())
 
 
-async def test_crash_during_grading_keeps_answer_and_resume_grades_it(engine) -> None:
+async def test_crash_during_grading_keeps_answer_and_resume_grades_it(engine: EngineEnv) -> None:
     eng, evaluator, _ = engine
     session, _ = await eng.start(opts())
     evaluator.fail_next = True
@@ -170,7 +187,7 @@ async def test_crash_during_grading_keeps_answer_and_resume_grades_it(engine) ->
     assert await eng.sessions_awaiting_grade() == []
 
 
-async def test_resume_reasks_current_question(engine) -> None:
+async def test_resume_reasks_current_question(engine: EngineEnv) -> None:
     eng, _, _ = engine
     session, events = await eng.start(opts())
     again = await eng.resume(session.id)
@@ -178,7 +195,7 @@ async def test_resume_reasks_current_question(engine) -> None:
     assert again[0].turn.id == events[0].turn.id  # type: ignore[union-attr]
 
 
-async def test_questions_do_not_repeat_and_cover_new_skills(engine) -> None:
+async def test_questions_do_not_repeat_and_cover_new_skills(engine: EngineEnv) -> None:
     eng, _, _ = engine
     session, events = await eng.start(opts(count=4))
     ids = [events[0].turn.question_id]  # type: ignore[union-attr]
@@ -189,7 +206,7 @@ async def test_questions_do_not_repeat_and_cover_new_skills(engine) -> None:
     assert len(ids) == len(set(ids)) == 4
 
 
-async def test_hint_comes_from_the_bank(engine) -> None:
+async def test_hint_comes_from_the_bank(engine: EngineEnv) -> None:
     eng, _, _ = engine
     session, events = await eng.start(opts())
     stored = await eng.session(session.id)
@@ -197,7 +214,7 @@ async def test_hint_comes_from_the_bank(engine) -> None:
     assert eng.hint(stored) == f"Hint for {number}"
 
 
-async def test_a_reply_to_a_follow_up_is_graded_with_its_question(engine) -> None:
+async def test_a_reply_to_a_follow_up_is_graded_with_its_question(engine: EngineEnv) -> None:
     eng, evaluator, _ = engine
     session, _ = await eng.start(opts())
     await eng.answer(session.id, "vague answer about the migration")
@@ -219,7 +236,7 @@ async def test_a_reply_to_a_follow_up_is_graded_with_its_question(engine) -> Non
     assert feedback.evaluation.score == 92
 
 
-async def test_a_weak_reply_never_lowers_the_questions_grade(engine) -> None:
+async def test_a_weak_reply_never_lowers_the_questions_grade(engine: EngineEnv) -> None:
     eng, _, _ = engine
     session, _ = await eng.start(opts(count=1))
     await eng.answer(session.id, "vague answer")
@@ -232,7 +249,7 @@ async def test_a_weak_reply_never_lowers_the_questions_grade(engine) -> None:
     assert feedback.evaluation.score == 40  # the question keeps the grade it had
 
 
-async def test_the_summary_has_one_grade_per_question(engine) -> None:
+async def test_the_summary_has_one_grade_per_question(engine: EngineEnv) -> None:
     eng, _, _ = engine
     session, _ = await eng.start(opts(count=2))
     await eng.answer(session.id, "vague first answer")  # 40, follow-up asked
@@ -246,7 +263,7 @@ async def test_the_summary_has_one_grade_per_question(engine) -> None:
     assert ended.summary.answered == 2
 
 
-async def test_a_first_answer_is_graded_alone_with_the_interview_so_far(engine) -> None:
+async def test_a_first_answer_is_graded_alone_with_the_interview_so_far(engine: EngineEnv) -> None:
     eng, evaluator, _ = engine
     session, _ = await eng.start(opts())
     await eng.answer(session.id, "great first")
@@ -257,3 +274,45 @@ async def test_a_first_answer_is_graded_alone_with_the_interview_so_far(engine) 
     assert context.probe is None
     assert [t.answer for t in context.history] == ["great first"]
     assert context.ab_key == str(session.id)
+
+
+# ---- the same engine on the real SQLite store, end to end ------------------------------------
+
+
+async def test_a_whole_interview_with_a_follow_up_on_sqlite(sqlite_engine: SqliteEnv) -> None:
+    eng, _, db = sqlite_engine
+    session, _ = await eng.start(opts(count=2))
+    assert session.id is not None
+    events = await eng.answer(session.id, "vague first answer")
+    assert [type(e) for e in events] == [FeedbackGiven, FollowUpAsked]
+    events = await eng.answer(session.id, "great: it ended well")
+    assert isinstance(events[-1], QuestionAsked)
+    events = await eng.answer(session.id, "plain second answer")
+    ended = events[-1]
+    assert isinstance(ended, SessionEnded) and ended.summary.scores == (92, 65)
+
+    # A fresh store on the same file reads back what the engine wrote.
+    again = await SqliteSessionStore(db).get_session(session.id)
+    assert again is not None and again.status is SessionStatus.FINISHED
+    assert [(t.follow_up, t.status, t.answer) for t in again.turns] == [
+        (0, TurnStatus.EVALUATED, "vague first answer"),
+        (1, TurnStatus.EVALUATED, "great: it ended well"),
+        (0, TurnStatus.EVALUATED, "plain second answer"),
+    ]
+    assert again.turns[1].probe_rule == "structure.result_missing"
+    (row,) = await eng.history(7, 99, 10)
+    assert (row.session_id, row.answered, row.status) == (session.id, 3, SessionStatus.FINISHED)
+
+
+async def test_a_crash_during_grading_resumes_on_sqlite(sqlite_engine: SqliteEnv) -> None:
+    eng, evaluator, _ = sqlite_engine
+    session, _ = await eng.start(opts())
+    assert session.id is not None
+    evaluator.fail_next = True
+    with pytest.raises(RuntimeError):
+        await eng.answer(session.id, "plain answer that must survive")
+    assert await eng.sessions_awaiting_grade() == [session.id]
+    events = await eng.resume(session.id)
+    assert isinstance(events[0], FeedbackGiven)
+    assert events[0].turn.answer == "plain answer that must survive"
+    assert await eng.sessions_awaiting_grade() == []

@@ -1,8 +1,10 @@
-"""Rewind (answer an earlier question again) and re-evaluation in the engine."""
+"""Rewind (answer an earlier question again) and re-evaluation in the engine.
+
+The engine runs on the in-memory session store; ``..._on_sqlite`` tests use the real one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,7 +28,8 @@ from bot.interview.models import SessionStatus, TurnStatus
 from storage.db import Database
 from storage.sessions import SqliteSessionStore
 from tests.fakes.evaluator import ScriptedEvaluator, evaluation, make_bank
-from tests.interview.test_engine import opts
+from tests.fakes.sessions import InMemorySessionStore
+from tests.interview.helpers import opts
 
 
 class SwitchableEvaluator(ScriptedEvaluator):
@@ -55,14 +58,10 @@ EngineEnv = tuple[InterviewEngine, SwitchableEvaluator]
 
 
 @pytest.fixture
-async def env(tmp_path: Path) -> AsyncIterator[EngineEnv]:
-    db = await Database(tmp_path / "r.sqlite3").open()
+def env() -> EngineEnv:
     evaluator = SwitchableEvaluator()
     evaluator.mode = "offline"
-    try:
-        yield InterviewEngine(SqliteSessionStore(db), make_bank(), evaluator), evaluator
-    finally:
-        await db.close()
+    return InterviewEngine(InMemorySessionStore(), make_bank(), evaluator), evaluator
 
 
 async def test_retry_is_stored_as_an_attempt_and_compared(env: EngineEnv) -> None:
@@ -205,7 +204,7 @@ def test_comparison_lists_fixed_new_and_still_open_rules() -> None:
     assert flipped.dimensions[Dimension.DEPTH] == (92, 40)
 
 
-async def test_rewind_survives_a_restart(tmp_path: Path) -> None:
+async def test_rewind_survives_a_restart_on_sqlite(tmp_path: Path) -> None:
     path = tmp_path / "restart.sqlite3"
     async with Database(path) as db:
         eng = InterviewEngine(SqliteSessionStore(db), make_bank(), ScriptedEvaluator())

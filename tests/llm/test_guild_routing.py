@@ -33,8 +33,16 @@ from bot.llm.types import LLMCall, LLMProvider
 from storage.db import Database
 from storage.llm_usage import SqliteBudget, SqliteGuildKeys, SqliteUsageSink, SqliteUsageTotals
 from tests.fakes.llm_server import Behaviour, FakeLLMServer
-from tests.llm.helpers import OPENAI_KEY, ListSink, OpenAIFactory
-from tests.llm.test_llm_evaluator import BEHAVIORAL, PROMPTS, STORY, reply, scripted
+from tests.llm.helpers import (
+    BEHAVIORAL,
+    OPENAI_KEY,
+    PROMPTS,
+    STORY,
+    ListSink,
+    OpenAIFactory,
+    reply,
+    scripted,
+)
 
 log = logging.getLogger(__name__)
 
@@ -430,7 +438,7 @@ async def test_build_llm_services_needs_no_env_key_when_servers_may_bring_one(
         monkeypatch.delenv(name, raising=False)
     if master:
         monkeypatch.setenv("MOCKINGBIRD_MASTER_KEY", KeyVault.generate_master_key())
-    from bot.services import build_llm_services
+    from bot.bootstrap import build_llm_services
 
     services = build_llm_services(Settings(env_file=None), db, rubric)
     assert isinstance(services.evaluator, expected)

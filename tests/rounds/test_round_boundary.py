@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROUNDS = Path(__file__).resolve().parents[2] / "bot" / "rounds"
 FORBIDDEN_TOP = {"discord", "openai", "anthropic", "aiosqlite", "sqlite3", "storage", "cogs"}
-FORBIDDEN_BOT = ("bot.voice", "bot.speech", "bot.llm", "bot.discord_app", "bot.services")
+FORBIDDEN_BOT = ("bot.voice", "bot.speech", "bot.llm", "bot.discord_app", "bot.bootstrap")
 
 
 def _imports(path: Path) -> list[str]:

@@ -28,10 +28,9 @@ from bot.rounds import (
     RoundStatus,
     RoundTimings,
 )
+from tests.fakes.clock import T0, FixedClock
 from tests.fakes.rounds import (
-    T0,
     FakeRoundChannel,
-    FixedClock,
     InMemoryRoundStore,
     RecordingPresenter,
     ScriptedInterviews,

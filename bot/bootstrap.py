@@ -1,4 +1,10 @@
-"""Build every service once and hand them to the entry points."""
+"""The composition root: build every service once, wire the bot, run the start-up steps.
+
+Nothing here has a side effect besides opening the database (which applies pending
+migrations): retention pruning and budget pruning are explicit start-up steps
+(``start_up``), run by the entry points that want them. ``create_bot`` builds the Discord
+side (voice connector, rounds, privacy, cogs) on the same services.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,10 @@ from bot.coaching.grading import Evaluator
 from bot.coaching.offline_evaluator import OfflineEvaluator
 from bot.coaching.rubric import Rubric
 from bot.config import Settings
+from bot.discord_app import MockingbirdBot, new_bot
+from bot.interview.desk import InterviewDesk
 from bot.interview.engine import InterviewEngine
+from bot.interview.inbox import AnswerInbox
 from bot.interview.ports import Clock
 from bot.llm.evaluator import LLMEvaluator
 from bot.llm.guild_routing import (
@@ -26,11 +35,21 @@ from bot.llm.health import HealthTracker
 from bot.llm.keys import SecretRedactor, install_redaction
 from bot.llm.prompts import PromptRegistry
 from bot.llm.router import LLMRouter
+from bot.privacy import PrivacyService
 from bot.speech.audio import AudioLimits
 from bot.speech.stt import OpenAITranscriber, SpeechToText, WhisperSTT
 from bot.speech.tts import TextToSpeech, build_tts
+from bot.voice.coach import VoiceCoach
+from bot.voice.discord_link import DiscordVoiceConnector
+from cogs.admin import AdminCog
+from cogs.interview import InterviewCog
+from cogs.interview._audio import SpeechServices
+from cogs.privacy import PrivacyCog
+from cogs.voice import VoiceCog
 from storage.db import Database
 from storage.llm_usage import SqliteBudget, SqliteGuildKeys, SqliteUsageSink, SqliteUsageTotals
+from storage.privacy import SqlitePrivacyLookups, sqlite_privacy_registry
+from storage.rounds import SqliteRoundStore
 from storage.sessions import SqliteSessionStore
 
 log = logging.getLogger(__name__)
@@ -62,10 +81,12 @@ def build_speech(settings: Settings) -> tuple[SpeechToText, TextToSpeech, AudioL
 
 @dataclass(frozen=True, slots=True)
 class LLMServices:
-    """The evaluator the engine uses and the per-server routing the admin commands manage."""
+    """The evaluator the engine uses, the per-server routing the admin commands manage, and
+    the daily token budget (pruned at start-up)."""
 
     evaluator: Evaluator
     routing: GuildRouting
+    budget: SqliteBudget
 
 
 def build_llm_services(settings: Settings, db: Database, rubric: Rubric) -> LLMServices:
@@ -112,7 +133,7 @@ def build_llm_services(settings: Settings, db: Database, rubric: Rubric) -> LLMS
             log.info("LLM coaching with %s", ", ".join(global_router.provider_names))
         registry = PromptRegistry.load(settings.interview.prompts_path / "llm")
         evaluator = LLMEvaluator(routing, registry, rubric, budget=budget)
-    return LLMServices(evaluator, routing)
+    return LLMServices(evaluator, routing, budget)
 
 
 def build_evaluator(settings: Settings, db: Database, rubric: Rubric) -> Evaluator:
@@ -128,11 +149,15 @@ class Services:
     db: Database
     bank: QuestionBank
     rubric: Rubric
+    sessions: SqliteSessionStore
     engine: InterviewEngine
+    inbox: AnswerInbox
+    desk: InterviewDesk
     stt: SpeechToText
     tts: TextToSpeech
     audio_limits: AudioLimits
     routing: GuildRouting
+    budget: SqliteBudget
 
     async def close(self) -> None:
         """Close per-server model clients, then the database."""
@@ -140,18 +165,23 @@ class Services:
         await self.db.close()
 
 
+@dataclass(frozen=True, slots=True)
+class StartUp:
+    """What the start-up steps did."""
+
+    sessions_pruned: int
+    budget_days_pruned: int
+
+
 async def build_services(
     settings: Settings, database_path: Path | str | None = None, clock: Clock | None = None
 ) -> Services:
-    """Open the database, load the banks and wire the engine."""
+    """Open the database, load the banks and wire the engine; nothing is pruned here."""
     prompts = settings.interview.prompts_path
     bank = QuestionBank.load(prompts)
     rubric = Rubric.load(prompts)
     db = await Database(database_path or settings.storage.database_path).open()
     store = SqliteSessionStore(db)
-    cutoff = datetime.now(UTC) - timedelta(days=settings.storage.retention_days)
-    if pruned := await store.prune(cutoff):
-        log.info("Deleted %d sessions older than %d days", pruned, settings.storage.retention_days)
     llm = build_llm_services(settings, db, rubric)
     engine = InterviewEngine(store, bank, llm.evaluator, clock)
     stt, tts, limits = build_speech(settings)
@@ -160,9 +190,59 @@ async def build_services(
         db=db,
         bank=bank,
         rubric=rubric,
+        sessions=store,
         engine=engine,
+        inbox=AnswerInbox(engine),
+        desk=InterviewDesk(engine),
         stt=stt,
         tts=tts,
         audio_limits=limits,
         routing=llm.routing,
+        budget=llm.budget,
     )
+
+
+async def start_up(services: Services, now: datetime | None = None) -> StartUp:
+    """Run the start-up steps: drop sessions past retention and old budget counts."""
+    days = services.settings.storage.retention_days
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
+    pruned = await services.sessions.prune(cutoff)
+    if pruned:
+        log.info("Deleted %d sessions older than %d days", pruned, days)
+    budget_days = await services.budget.prune()
+    return StartUp(sessions_pruned=pruned, budget_days_pruned=budget_days)
+
+
+def create_bot(services: Services) -> MockingbirdBot:
+    """Return the bot with every cog added, wired to the services."""
+    bot = new_bot(services.settings.discord.discord_guild_ids)
+    speech = SpeechServices(
+        stt=services.stt,
+        tts=services.tts,
+        limits=services.audio_limits,
+        speak_questions=services.settings.speech.speak_questions,
+    )
+    bot.add_cog(
+        InterviewCog(bot, services.engine, speech, inbox=services.inbox, desk=services.desk)
+    )
+    bot.add_cog(AdminCog(bot, services.routing))
+    voice = services.settings.voice
+    connector = DiscordVoiceConnector(bot, stt=services.stt, tts=services.tts, settings=voice)
+    coach = VoiceCoach(
+        services.engine,
+        connector,
+        SqliteRoundStore(services.db),
+        turn_timeout_s=voice.voice_answer_timeout_seconds,
+        idle_timeout_s=voice.voice_idle_timeout_seconds,
+    )
+    bot.add_cog(VoiceCog(bot, coach))
+    bot.voice_coach = coach
+    # Privacy ends live work through the engine and the rounds, so it is built after them.
+    privacy = PrivacyService(
+        sqlite_privacy_registry(services.db),
+        SqlitePrivacyLookups(services.db),
+        services.engine,
+        coach.rounds,
+    )
+    bot.add_cog(PrivacyCog(bot, privacy))
+    return bot

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections import defaultdict, deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bot.catalog import Language
 from bot.coaching.answer import Word
@@ -234,3 +235,10 @@ class ScriptedConnector:
     def link(self) -> ScriptedVoiceLink:
         """Return the most recent link."""
         return self.links[-1]
+
+
+if TYPE_CHECKING:
+    from bot.voice.types import VoiceConnector, VoiceLink
+
+    _link: VoiceLink = ScriptedVoiceLink(1)
+    _connector: VoiceConnector = ScriptedConnector()
