@@ -229,7 +229,7 @@ class LLMEvaluator:
         except LLMError:
             log.exception("evaluation prompt could not be rendered (%s)", context.ids())
             return self._degraded(offline, language, "unavailable", "prompt")
-        request = replace(request, temperature=self._temperature)
+        request = replace(request, temperature=self._temperature, trace=context.ids())
         # Optional sections (on_topic, follow_up, rewrites) may be missing from a reply.
         parser = SectionStreamParser(k for k in template.sections if k in REQUIRED_SECTIONS)
         call = route.router.stream(request, key=route.usage_label)
@@ -326,7 +326,9 @@ class LLMEvaluator:
                 answer=answer.text,
                 previous_follow_ups="\n".join(previous),
             )
-            request = replace(request, temperature=self._follow_up_temperature)
+            request = replace(
+                request, temperature=self._follow_up_temperature, trace=context.ids()
+            )
             result = await route.router.complete(request, key=route.usage_label)
             sections = parse_sections(result.text, ("follow_up",))
         except LLMError as exc:

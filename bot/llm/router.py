@@ -163,7 +163,9 @@ class LLMRouter:
         try:
             await self._sink.record(record)
         except Exception:
-            log.exception("usage sink failed for %s/%s", request.prompt_id, provider.name)
+            log.exception(
+                "usage sink failed for %s/%s (%s)", request.prompt_id, provider.name, request.trace
+            )
 
     async def _start_one(
         self,
@@ -185,7 +187,12 @@ class LLMRouter:
         except ProviderUnavailable as exc:
             self.health.record_failure(provider.name, retry_after=exc.retry_after)
             errors.append(AttemptError(provider.name, "unavailable", str(exc), exc.status))
-            log.warning("LLM provider %s unavailable, failing over: %s", provider.name, exc)
+            log.warning(
+                "LLM provider %s unavailable, failing over (%s): %s",
+                provider.name,
+                request.trace,
+                exc,
+            )
             await self._record(
                 request,
                 provider,
@@ -200,7 +207,9 @@ class LLMRouter:
         except ProviderRejected as exc:
             rejected.add(provider.name)
             errors.append(AttemptError(provider.name, "rejected", str(exc), exc.status))
-            log.warning("LLM provider %s rejected the request: %s", provider.name, exc)
+            log.warning(
+                "LLM provider %s rejected the request (%s): %s", provider.name, request.trace, exc
+            )
             await self._record(
                 request,
                 provider,
@@ -337,7 +346,12 @@ class RoutedCall:
         ttft = s.call.ttft_ms if isinstance(s.call, StreamCall) else None
         router.health.record_failure(s.provider.name, retry_after=retry_after, ttft_ms=ttft)
         self.errors.append(AttemptError(s.provider.name, kind, message, status))
-        log.warning("LLM provider %s broke mid-stream: %s", s.provider.name, message)
+        log.warning(
+            "LLM provider %s broke mid-stream (%s): %s",
+            s.provider.name,
+            self.request.trace,
+            message,
+        )
         await router._record(
             self.request,
             s.provider,

@@ -34,6 +34,8 @@ class LLMRequest:
     prompt_id: str = "adhoc"
     prompt_version: str = "v0"
     language: str = "en"
+    # Who the call is for ("session 4, user 7, guild 1"): every log line of the call carries it.
+    trace: str = ""
 
     @property
     def system(self) -> str:

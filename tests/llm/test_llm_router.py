@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import pytest
@@ -245,3 +246,23 @@ def test_duplicate_provider_names_rejected(
 ) -> None:
     with pytest.raises(ValueError, match="unique"):
         LLMRouter([make_openai(), make_openai()])
+
+
+async def test_every_failover_log_line_names_the_session_and_user(
+    fake_llm: FakeLLMServer,
+    make_openai: OpenAIFactory,
+    make_anthropic: AnthropicFactory,
+    request_: LLMRequest,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake_llm.openai.default = Behaviour(status=500)
+    fake_llm.anthropic.default = Behaviour(text=REPLY)
+    router = _router(make_openai, make_anthropic)
+    traced = dataclasses.replace(request_, trace="session 4, user 7, guild 1")
+    caplog.set_level(logging.WARNING, logger="bot.llm")
+
+    call = router.stream(traced)
+    assert "".join([d async for d in call]) == REPLY
+
+    warnings = [r.getMessage() for r in caplog.records if r.name.startswith("bot.llm")]
+    assert warnings and all("session 4, user 7" in m for m in warnings)
