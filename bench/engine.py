@@ -19,10 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.catalog import Kind, Language, Level  # noqa: E402
+from bot.catalog import Kind, Language, Level, Question  # noqa: E402
 from bot.coaching.answer import Answer  # noqa: E402
 from bot.coaching.rubric import Rubric  # noqa: E402
-from bot.interview.models import Question  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -142,10 +141,9 @@ async def _session_memory(sessions: int) -> tuple[float, float]:
     import resource
     import tracemalloc
 
+    from bot.bootstrap import build_services
     from bot.config import Settings
     from bot.interview.engine import StartOptions
-    from bot.interview.models import Kind, Level
-    from bot.services import build_services
 
     services = await build_services(Settings(env_file=None), database_path=":memory:")
     engine = services.engine

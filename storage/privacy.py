@@ -39,8 +39,11 @@ from storage.db import Database
 from storage.privacy_accounts import AccountsPersonalData
 from storage.privacy_activity import SqlitePrivacyLookups
 from storage.privacy_llm import LlmUsagePersonalData
+from storage.privacy_negotiations import NegotiationsPersonalData
+from storage.privacy_progress import ProgressPersonalData
 from storage.privacy_rounds import RoundsPersonalData
 from storage.privacy_sessions import SessionsPersonalData
+from storage.privacy_stories import StoriesPersonalData
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +71,9 @@ def personal_stores() -> list[PersonalStore[aiosqlite.Connection]]:
         SessionsPersonalData(),
         RoundsPersonalData(),
         LlmUsagePersonalData(),
+        ProgressPersonalData(),
+        StoriesPersonalData(),
+        NegotiationsPersonalData(),
     ]
 
 

@@ -157,6 +157,7 @@ async def _sessions(conn: aiosqlite.Connection, p: Params) -> list[dict[str, Any
             "role": s["role"],
             "status": s["status"],
             "rewind_pending_turn_id": s["rewind_turn_id"],
+            "rewind_pending_answer": s["rewind_answer"],
             "created_at": iso(s["created_at"]),
             "updated_at": iso(s["updated_at"]),
             "turns": turns.get(s["id"], []),

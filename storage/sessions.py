@@ -18,6 +18,18 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 
+# Sessions by where they stand: the newest turn's status (active sessions), a rewind retry.
+_NEWEST_TURN_IS = (
+    "SELECT s.id FROM sessions s JOIN turns t ON t.session_id = s.id"
+    " WHERE s.status = 'active' AND t.status = '{status}'"
+    " AND t.idx = (SELECT MAX(idx) FROM turns WHERE session_id = s.id)"
+)
+_RETRY_SAVED = (
+    "SELECT id FROM sessions WHERE rewind_turn_id IS NOT NULL AND rewind_answer IS NOT NULL"
+)
+_RETRY_WANTED = "SELECT id FROM sessions WHERE rewind_turn_id IS NOT NULL AND rewind_answer IS NULL"
+
+
 def _ts(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
@@ -105,15 +117,27 @@ class SqliteSessionStore:
         )
 
     async def set_rewind(self, session_id: int, turn_id: int | None) -> None:
-        """Mark (or clear, with None) the turn whose question is being answered again."""
+        """Mark (or clear, with None) the turn whose question is being answered again; a
+        retry answer saved for the previous mark is cleared with it."""
         async with self._db.transaction() as conn:
             await conn.execute(
-                "UPDATE sessions SET rewind_turn_id = ?, updated_at = ? WHERE id = ?",
+                "UPDATE sessions SET rewind_turn_id = ?, rewind_answer = NULL, updated_at = ?"
+                " WHERE id = ?",
                 (turn_id, _now(), session_id),
             )
 
+    async def save_rewind_answer(self, session_id: int, answer: str) -> None:
+        """Save the retry of the rewound question before it is graded."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE sessions SET rewind_answer = ?, updated_at = ?"
+                " WHERE id = ? AND rewind_turn_id IS NOT NULL",
+                (answer, _now(), session_id),
+            )
+
     async def save_attempt(self, attempt: Attempt) -> Attempt:
-        """Insert a retry of a turn and return it with its id."""
+        """Insert a retry of a turn and return it with its id; a rewind waiting for this
+        retry (and its saved answer) is cleared in the same transaction."""
         now = _now()
         async with self._db.transaction() as conn:
             cur = await conn.execute(
@@ -133,6 +157,12 @@ class SqliteSessionStore:
                 "UPDATE sessions SET updated_at = ?"
                 " WHERE id = (SELECT session_id FROM turns WHERE id = ?)",
                 (now, attempt.turn_id),
+            )
+            # In the same transaction, so a crash can never grade (and store) a retry twice.
+            await conn.execute(
+                "UPDATE sessions SET rewind_turn_id = NULL, rewind_answer = NULL"
+                " WHERE rewind_turn_id = ?",
+                (attempt.turn_id,),
             )
         return attempt
 
@@ -283,13 +313,17 @@ class SqliteSessionStore:
         return cur.rowcount
 
     async def sessions_awaiting_grade(self) -> list[int]:
-        """Return active sessions whose newest turn was answered but not graded."""
-        sql = (
-            "SELECT s.id FROM sessions s JOIN turns t ON t.session_id = s.id"
-            " WHERE s.status = 'active' AND t.status = 'answered'"
-            " AND t.idx = (SELECT MAX(idx) FROM turns WHERE session_id = s.id)"
-        )
-        async with self._db.conn.execute(sql) as cur:
+        """Return active sessions whose newest turn was answered but not graded, and
+        sessions (of any status) whose rewind retry was saved but not graded."""
+        return await self._ids(_NEWEST_TURN_IS.format(status="answered"), _RETRY_SAVED)
+
+    async def sessions_awaiting_answer(self) -> list[int]:
+        """Return active sessions whose newest prompt waits for an answer, and sessions (of
+        any status) waiting for a rewind retry."""
+        return await self._ids(_NEWEST_TURN_IS.format(status="asked"), _RETRY_WANTED)
+
+    async def _ids(self, *queries: str) -> list[int]:
+        async with self._db.conn.execute(" UNION ".join(queries) + " ORDER BY 1") as cur:
             return [row[0] for row in await cur.fetchall()]
 
     async def _one(self, sql: str, params: tuple[Any, ...]) -> Session | None:
@@ -311,6 +345,7 @@ class SqliteSessionStore:
             status=SessionStatus(row["status"]),
             created_at=datetime.fromisoformat(row["created_at"]),
             rewind_turn_id=row["rewind_turn_id"],
+            rewind_answer=row["rewind_answer"],
         )
         session.turns = await self._turns(row["id"])
         return session

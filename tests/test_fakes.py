@@ -19,19 +19,21 @@ import pytest
 
 from bot.coaching.grading import Evaluator
 from bot.interview.ports import Clock as InterviewClock
-from bot.interview.ports import InterviewObserver, SessionStore
+from bot.interview.ports import InterviewObserver, Memory, SessionStore
 from bot.llm.evaluator import BudgetPort
 from bot.llm.guild_routing import BudgetReader, GuildKeyStore, UsageTotals
 from bot.llm.types import UsageSink
 from bot.privacy import StoreDeclaration
 from bot.privacy.ports import Interviews as PrivacyInterviews
 from bot.privacy.ports import LiveVoice, PersonalStore, PrivacyLookups, Transactions
+from bot.progress.ports import ChartRenderer, HabitSource, ProgressStore, StoryCoverage
 from bot.rounds.ports import Clock as RoundClock
 from bot.rounds.ports import Interviews, RoundChannel, RoundPresenter, RoundStore
 from bot.speech.audio import decode_audio
 from bot.speech.errors import SynthesisError, TranscriptionError
 from bot.speech.stt import SpeechToText, Transcript
 from bot.speech.tts import FallbackTTS, SpeechAudio, SpeechEngine, TextToSpeech
+from bot.stories.ports import StoryStore
 from bot.voice.types import VoiceConnector, VoiceLink
 from tests.fakes.clock import T0, FixedClock
 from tests.fakes.evaluator import ScriptedEvaluator
@@ -47,6 +49,13 @@ from tests.fakes.privacy import (
     MemoryTables,
     MemoryTransactions,
 )
+from tests.fakes.progress import (
+    FakeCharts,
+    FixedCoverage,
+    FixedHabits,
+    FixedMemory,
+    InMemoryProgressStore,
+)
 from tests.fakes.rounds import (
     FakeRoundChannel,
     InMemoryRoundStore,
@@ -55,6 +64,7 @@ from tests.fakes.rounds import (
 )
 from tests.fakes.sessions import InMemorySessionStore
 from tests.fakes.speech_to_text import ScriptedSpeechToText
+from tests.fakes.stories import InMemoryStoryStore
 from tests.fakes.text_to_speech import FakeTextToSpeech
 from tests.fakes.voice_link import ScriptedConnector, ScriptedVoiceLink
 
@@ -65,6 +75,12 @@ FAKES: list[tuple[type[Any], Callable[[], object]]] = [
     (SessionStore, InMemorySessionStore),
     (InterviewClock, FixedClock),
     (InterviewObserver, RecordingObserver),
+    (Memory, FixedMemory),
+    (ProgressStore, InMemoryProgressStore),
+    (HabitSource, FixedHabits),
+    (ChartRenderer, FakeCharts),
+    (StoryCoverage, FixedCoverage),
+    (StoryStore, InMemoryStoryStore),
     (RoundClock, FixedClock),
     (Evaluator, ScriptedEvaluator),
     (BudgetPort, lambda: InMemoryBudget(100)),
@@ -155,7 +171,14 @@ def test_the_signature_check_catches_a_drifted_fake() -> None:
 
 def test_every_port_protocol_has_a_fake() -> None:
     ports = {
-        "bot.interview.ports": {"SessionStore", "Clock", "InterviewObserver"},
+        "bot.interview.ports": {"SessionStore", "Clock", "InterviewObserver", "Memory"},
+        "bot.progress.ports": {
+            "ProgressStore",
+            "HabitSource",
+            "StoryCoverage",
+            "ChartRenderer",
+        },
+        "bot.stories.ports": {"StoryStore"},
         "bot.rounds.ports": {"Clock", "Interviews", "RoundChannel", "RoundPresenter", "RoundStore"},
         "bot.privacy.ports": {
             "PersonalStore",

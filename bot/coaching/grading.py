@@ -52,6 +52,9 @@ class GradingContext:
     probe: Probe | None = None
     # Keeps one interview on one prompt version (A/B tests); None: chosen per answer.
     ab_key: str | None = None
+    # What the candidate keeps doing across interviews (recurring habits, a drill's focus),
+    # one short line each, in the interview's language; each rests on stored answers.
+    memory: tuple[str, ...] = ()
     on_section: SectionCallback | None = field(default=None, compare=False)
 
     def ids(self) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from bot.catalog import Kind, Language, Level, Question
@@ -38,6 +39,7 @@ from bot.interview.ports import (
     Clock,
     GradedAnswer,
     InterviewObserver,
+    Memory,
     SessionOverview,
     SessionStore,
 )
@@ -47,6 +49,20 @@ log = logging.getLogger(__name__)
 
 MAX_ANSWER_CHARS = 25_000
 MAX_QUESTIONS = 15
+
+# Called once the answer is saved, before grading starts (a typing indicator, say).
+SavedCallback = Callable[[], Awaitable[None]]
+# Shows an answer's outcome while the interview is still held, so nothing (a stop, a
+# deletion) can act on it between grading and the candidate seeing the result.
+Deliver = Callable[[list[Event]], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class _KeyLock:
+    """A lock shared by the callers waiting on one key, dropped when none is left."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
 
 
 class SystemClock:
@@ -69,6 +85,8 @@ class StartOptions:
     language: Language = Language.EN
     role: str | None = None
     channel_id: int | None = None
+    # Questions to ask, in order, before the usual choice (a drill picks its own).
+    question_ids: tuple[str, ...] = ()
 
 
 class InterviewEngine:
@@ -81,14 +99,21 @@ class InterviewEngine:
         evaluator: Evaluator,
         clock: Clock | None = None,
         observers: Sequence[InterviewObserver] = (),
+        memory: Memory | None = None,
     ) -> None:
         self._store = store
         self._bank = bank
         self._evaluator = evaluator
         self._clock = clock or SystemClock()
         self._locks: dict[int, asyncio.Lock] = {}
+        # One start at a time per user and server: the check and the insert are one step.
+        self._starts: dict[tuple[int, int], _KeyLock] = {}
         # Progress, stories and the like learn from each graded answer.
         self._observers = tuple(observers)
+        # What the candidate keeps doing, for a grading model (None: nothing remembered).
+        self._memory = memory
+        # Planned questions per session (kept in memory: after a restart the usual choice).
+        self._plans: dict[int, tuple[str, ...]] = {}
 
     # ---- lookups -------------------------------------------------------------------
 
@@ -114,8 +139,12 @@ class InterviewEngine:
         return await self._store.history(user_id, guild_id, limit)
 
     async def sessions_awaiting_grade(self) -> list[int]:
-        """Return sessions interrupted between saving an answer and grading it."""
+        """Return sessions interrupted between saving an answer (or a retry) and grading it."""
         return await self._store.sessions_awaiting_grade()
+
+    async def sessions_awaiting_answer(self) -> list[int]:
+        """Return sessions whose prompt (or rewound question) waits for the candidate."""
+        return await self._store.sessions_awaiting_answer()
 
     def question_for(self, turn: Turn) -> Question:
         """Return the bank question a turn belongs to."""
@@ -136,8 +165,30 @@ class InterviewEngine:
 
         ``open_channel`` opens the place where the interview will run and returns its id; it
         is called only once no other interview of the user runs here, so a refused start
-        leaves no empty thread behind.
+        leaves no empty thread behind. Starts of one user in one server run one at a time,
+        so two at the same moment give one interview and one SessionAlreadyActive.
         """
+        async with self._starting(options.user_id, options.guild_id):
+            await self._refuse_second(options)
+            if open_channel is not None:
+                options = replace(options, channel_id=await open_channel())
+            try:
+                session = await self._store.create_session(self._new_session(options))
+            except Exception:
+                # Another process may have inserted one meanwhile (the store refuses a
+                # second active interview): say so rather than apologise.
+                await self._refuse_second(options)
+                raise
+        assert session.id is not None
+        if options.question_ids:
+            self._plans[session.id] = options.question_ids
+        async with self._lock(session.id):
+            events = await self._advance(session, await self._notify_started(session))
+        log.info("Started session %s for user %s", session.id, options.user_id)
+        return session, events
+
+    async def _refuse_second(self, options: StartOptions) -> None:
+        """Raise SessionAlreadyActive when the user already runs an interview here."""
         existing = await self._store.active_session(options.user_id, options.guild_id)
         if existing is not None and existing.id is not None:
             raise SessionAlreadyActive(
@@ -146,9 +197,24 @@ class InterviewEngine:
                 language=options.language,
                 running=existing,
             )
-        if open_channel is not None:
-            options = replace(options, channel_id=await open_channel())
-        session = Session(
+
+    @asynccontextmanager
+    async def _starting(self, user_id: int, guild_id: int | None) -> AsyncIterator[None]:
+        """Hold the start lock of one user in one server (no server and server 0 are one)."""
+        key = (user_id, guild_id or 0)
+        entry = self._starts.setdefault(key, _KeyLock())
+        entry.users += 1
+        try:
+            async with entry.lock:
+                yield
+        finally:
+            entry.users -= 1
+            if entry.users == 0:
+                del self._starts[key]
+
+    def _new_session(self, options: StartOptions) -> Session:
+        """Return the unsaved session a start creates."""
+        return Session(
             user_id=options.user_id,
             guild_id=options.guild_id,
             kind=options.kind,
@@ -160,12 +226,6 @@ class InterviewEngine:
             channel_id=options.channel_id,
             created_at=self._clock.now(),
         )
-        session = await self._store.create_session(session)
-        assert session.id is not None
-        async with self._lock(session.id):
-            events = await self._advance(session, await self._notify_started(session))
-        log.info("Started session %s for user %s", session.id, options.user_id)
-        return session, events
 
     async def bind_channel(self, session_id: int, channel_id: int) -> None:
         """Bind a session to the thread or channel where it runs."""
@@ -182,32 +242,42 @@ class InterviewEngine:
         spoken: bool = False,
         *,
         on_section: SectionCallback | None = None,
+        on_saved: SavedCallback | None = None,
+        deliver: Deliver | None = None,
     ) -> list[Event]:
-        """Grade an answer to the current prompt, then follow up, move on or finish.
+        """Save an answer to the current prompt, grade it, then follow up, move on or finish.
 
-        ``on_section`` receives each finished section of a model's feedback as it streams.
+        The answer is saved before anything else happens; ``on_saved`` is called right after
+        (an exception raised before it means the answer was not saved). ``on_section``
+        receives each finished section of a model's feedback as it streams. ``deliver``, if
+        given, shows the events before the interview is released.
         """
         cleaned = text.strip()
         async with self._lock(session_id):
             session = await self.session(session_id)
             _check_answer(cleaned, session.language)
+            answer = Answer(cleaned, tuple(words), spoken)
             if session.rewind_turn is not None:
                 # A rewind is pending: this answer is the retry, whatever the session's status.
-                return await self._retry(
-                    session, Answer(cleaned, tuple(words), spoken), on_section=on_section
+                events = await self._retry(
+                    session, answer, on_section=on_section, on_saved=on_saved
                 )
-            _ensure_active(session)
-            turn = session.current_turn
-            if turn is None or turn.status is not TurnStatus.ASKED:
-                # A duplicate delivery or a race with Skip: nothing is waiting for an answer.
-                return []
-            turn.answer = cleaned
-            turn.status = TurnStatus.ANSWERED
-            # Saved before grading so a crash mid-evaluation loses nothing.
-            await self._store.save_turn(session_id, turn)
-            return await self._grade_and_advance(
-                session, turn, Answer(cleaned, tuple(words), spoken), on_section=on_section
-            )
+            else:
+                _ensure_active(session)
+                turn = session.current_turn
+                if turn is None or turn.status is not TurnStatus.ASKED:
+                    # A duplicate delivery or a race with Skip: nothing waits for an answer.
+                    return []
+                turn.answer = cleaned
+                turn.status = TurnStatus.ANSWERED
+                # Saved first, so a crash, a refused typing indicator or a failing grader
+                # loses nothing.
+                await self._store.save_turn(session_id, turn)
+                await _saved(on_saved, session_id)
+                events = await self._grade_and_advance(session, turn, answer, on_section=on_section)
+            if deliver is not None:
+                await deliver(events)
+            return events
 
     async def skip(self, session_id: int) -> list[Event]:
         """Skip the current prompt; a skipped follow-up moves to the next question."""
@@ -236,9 +306,16 @@ class InterviewEngine:
     async def resume(
         self, session_id: int, *, on_section: SectionCallback | None = None
     ) -> list[Event]:
-        """Pick a session up where it stopped: re-grade an unsaved grade or re-ask."""
+        """Pick a session up where it stopped: grade what was saved but not graded (a
+        retry too, whatever the session's status), or re-ask."""
         async with self._lock(session_id):
-            session = await self._active(session_id)
+            session = await self.session(session_id)
+            if session.rewind_answer is not None and session.rewind_turn is not None:
+                log.info("Grading the interrupted retry of session %s", session_id)
+                return await self._retry(
+                    session, Answer(session.rewind_answer), on_section=on_section, saved=True
+                )
+            _ensure_active(session)
             turn = session.current_turn
             if turn is None:
                 return await self._advance(session, [])
@@ -352,6 +429,9 @@ class InterviewEngine:
                 )
             if turn.evaluation is None or turn.id is None:
                 raise CoachError(key="interview.rewind.grading", language=language, number=number)
+            if session.rewind_answer is not None:
+                # A saved retry not graded yet (the bot stopped): a new rewind would drop it.
+                raise CoachError(key="interview.rewind.retry_waiting", language=language)
             session.rewind_turn_id = turn.id
             assert session.id is not None
             await self._store.set_rewind(session.id, turn.id)
@@ -423,6 +503,7 @@ class InterviewEngine:
         *,
         on_section: SectionCallback | None = None,
         probe: Probe | None = None,
+        memory: tuple[str, ...] = (),
     ) -> GradingContext:
         """Return everything a grader needs to know about grading ``turn``'s answer."""
         main = session.question_turns(turn)[0]
@@ -448,6 +529,7 @@ class InterviewEngine:
             probe=probe,
             ab_key=str(session.id) if session.id is not None else None,
             on_section=on_section,
+            memory=memory,
         )
 
     async def _grade(
@@ -460,9 +542,12 @@ class InterviewEngine:
     ) -> Evaluation:
         """Grade a turn's answer: a main answer alone, a follow-up reply with its question."""
         question = self.question_for(turn)
+        memory = await self._recall(session)
         if not turn.is_follow_up:
             return await self._evaluator.evaluate(
-                answer, question, self._context(session, turn, on_section=on_section)
+                answer,
+                question,
+                self._context(session, turn, on_section=on_section, memory=memory),
             )
         chain = session.question_turns(turn)
         earlier = [t for t in chain if t.index < turn.index]
@@ -470,7 +555,7 @@ class InterviewEngine:
         said = [t.answer or "" for t in earlier if t.status is not TurnStatus.SKIPPED]
         combined, start = combined_answer(said, answer)
         probe = Probe(turn.prompt, turn.probe_rule)
-        context = self._context(session, turn, on_section=on_section, probe=probe)
+        context = self._context(session, turn, on_section=on_section, probe=probe, memory=memory)
         evaluation = await self._evaluator.evaluate(combined, question, context)
         if before is None:
             return evaluation
@@ -482,23 +567,35 @@ class InterviewEngine:
         answer: Answer,
         *,
         on_section: SectionCallback | None = None,
+        on_saved: SavedCallback | None = None,
+        saved: bool = False,
     ) -> list[Event]:
-        """Grade a rewind retry against the previous attempt and store it as a new attempt."""
+        """Save a rewind retry, grade it against the previous attempt, store it as an attempt.
+
+        ``saved`` says the retry was saved earlier (a restart grades it now).
+        """
         assert session.id is not None
         turn = session.rewind_turn
         assert turn is not None and turn.id is not None and turn.evaluation is not None
+        if not saved:
+            # Saved before grading: a crash mid-grade leaves it to grade after the restart.
+            await self._store.save_rewind_answer(session.id, answer.text)
+            session.rewind_answer = answer.text
+            await _saved(on_saved, session.id)
         earlier = await self._store.attempts(turn.id)
         before = earlier[-1].evaluation if earlier else turn.evaluation
+        memory = await self._recall(session)
         evaluation = await self._evaluator.evaluate(
             answer,
             self.question_for(turn),
-            self._context(session, turn, on_section=on_section),
+            self._context(session, turn, on_section=on_section, memory=memory),
         )
-        attempt = await self._store.save_attempt(
-            Attempt(turn.id, answer.text, evaluation, self._clock.now())
-        )
-        session.rewind_turn_id = None
-        await self._store.set_rewind(session.id, None)
+        async with self._still_stored(session):
+            # Clears the waiting rewind and its saved answer in the same write.
+            attempt = await self._store.save_attempt(
+                Attempt(turn.id, answer.text, evaluation, self._clock.now())
+            )
+        session.rewind_turn_id, session.rewind_answer = None, None
         notes = await self._notify_graded(
             GradedAnswer(session, turn, self.question_for(turn), answer, evaluation, retry=True)
         )
@@ -520,6 +617,25 @@ class InterviewEngine:
             pending=pending,
         )
         return [retried, *notes]
+
+    async def _recall(self, session: Session) -> tuple[str, ...]:
+        """Return what memory holds for the grader; a failing memory never breaks grading."""
+        if self._memory is None:
+            return ()
+        try:
+            return tuple(await self._memory.recall(session))
+        except Exception:
+            log.exception("Memory failed for session %s", session.id)
+            return ()
+
+    def _planned(self, session: Session) -> Question | None:
+        """Return the next planned question not yet asked, if the session has a plan."""
+        asked = session.asked_question_ids
+        for question_id in self._plans.get(session.id or 0, ()):
+            question = self._bank.get(question_id)
+            if question is not None and question_id not in asked:
+                return question
+        return None
 
     async def _notify_started(self, session: Session) -> list[Event]:
         """Let observers see a new interview; their notes lead its first question."""
@@ -549,6 +665,34 @@ class InterviewEngine:
     def _lock(self, session_id: int) -> asyncio.Lock:
         return self._locks.setdefault(session_id, asyncio.Lock())
 
+    @asynccontextmanager
+    async def _still_stored(self, session: Session) -> AsyncIterator[None]:
+        """Turn a failed write into "deleted meanwhile" when the session is gone.
+
+        ``/privacy delete`` can erase an interview while one of its answers is graded (a
+        retry of a finished interview is not stopped first): the candidate must then hear
+        that the answer was not kept, not that it is saved.
+        """
+        try:
+            yield
+        except CoachError:
+            raise
+        except Exception as exc:
+            if session.id is not None and await self._gone(session.id):
+                log.info("Session %s was deleted while an answer was graded", session.id)
+                raise SessionNotFound(
+                    key="interview.deleted_meanwhile", language=session.language
+                ) from exc
+            raise
+
+    async def _gone(self, session_id: int) -> bool:
+        """Tell whether a session is no longer stored (False when that cannot be told)."""
+        try:
+            return await self._store.get_session(session_id) is None
+        except Exception:
+            log.warning("Could not tell whether session %s still exists", session_id)
+            return False
+
     async def _active(self, session_id: int) -> Session:
         session = await self.session(session_id)
         _ensure_active(session)
@@ -564,6 +708,14 @@ class InterviewEngine:
     ) -> list[Event]:
         assert session.id is not None
         evaluation = await self._grade(session, turn, answer, on_section=on_section)
+        async with self._still_stored(session):
+            return await self._record_and_advance(session, turn, answer, evaluation)
+
+    async def _record_and_advance(
+        self, session: Session, turn: Turn, answer: Answer, evaluation: Evaluation
+    ) -> list[Event]:
+        """Save a grade, then ask a follow-up or the next question, or end."""
+        assert session.id is not None
         turn.evaluation = evaluation
         turn.status = TurnStatus.EVALUATED
         await self._store.save_turn(session.id, turn)
@@ -613,7 +765,7 @@ class InterviewEngine:
             session.level = decision.level
             await self._store.update_session(session)
         pool = self._bank.questions(session.kind, session.language)
-        question = pick_question(session, pool, session.level)
+        question = self._planned(session) or pick_question(session, pool, session.level)
         if question is None:
             events.append(await self._end(session))
             return events
@@ -638,8 +790,19 @@ class InterviewEngine:
     async def _end(self, session: Session, stopped: bool = False) -> SessionEnded:
         session.status = SessionStatus.STOPPED if stopped else SessionStatus.FINISHED
         await self._store.update_session(session)
+        self._plans.pop(session.id or 0, None)
         log.info("Session %s ended (%s)", session.id, session.status.value)
         return SessionEnded(self.summarise(session), stopped=stopped)
+
+
+async def _saved(on_saved: SavedCallback | None, session_id: int) -> None:
+    """Tell the caller the answer is saved; its failure must not stop the grading."""
+    if on_saved is None:
+        return
+    try:
+        await on_saved()
+    except Exception:
+        log.exception("on_saved callback failed for session %s", session_id)
 
 
 def _check_answer(cleaned: str, language: Language) -> None:

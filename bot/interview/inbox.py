@@ -4,6 +4,10 @@ A message in a thread is an answer only when the thread runs an interview (or wa
 rewound question's retry), the author owns that interview, and the previous answer is not
 still being graded. An answer saved but never graded (the bot stopped mid-grade) is graded
 first, and the message that found it is not used. The entry points ask here and render.
+
+An answer is saved before anything that can fail; when handling it fails anyway, the entry
+point raises ``AnswerFailure`` saying whether the answer was saved, so the apology the user
+reads is true either way.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from bot.catalog import Language
 from bot.errors import AnswerBusy
 from bot.interview.engine import InterviewEngine
 from bot.interview.events import Event
@@ -30,6 +35,21 @@ class Delivery(enum.StrEnum):
     BUSY = "busy"  # the previous answer is still being graded
     RECOVER = "recover"  # an earlier answer was never graded: grade it, do not use this one
     ANSWER = "answer"  # this message answers the current prompt (or the rewound question)
+
+
+class AnswerFailure(Exception):
+    """Handling an answer failed unexpectedly; ``saved`` tells whether it was saved first.
+
+    Raised by an entry point from the original error (``raise ... from exc``) so the global
+    error handler logs that error and words its apology truthfully.
+    """
+
+    def __init__(self, saved: bool, session_id: int, language: Language) -> None:
+        state = "saved" if saved else "not saved"
+        super().__init__(f"handling an answer to session {session_id} failed ({state})")
+        self.saved = saved
+        self.session_id = session_id
+        self.language = language
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +96,11 @@ class AnswerInbox:
         self._busy.add(session.id)
         try:
             current = session.current_turn
-            interrupted = (
-                session.rewind_turn_id is None
-                and current is not None
-                and current.status is TurnStatus.ANSWERED
-            )
+            if session.rewind_turn_id is not None:
+                # A retry saved before the bot stopped is graded before any new one.
+                interrupted = session.rewind_answer is not None
+            else:
+                interrupted = current is not None and current.status is TurnStatus.ANSWERED
             yield Inbound(Delivery.RECOVER if interrupted else Delivery.ANSWER, session)
         finally:
             self._busy.discard(session.id)
@@ -92,8 +112,37 @@ class AnswerInbox:
             raise AnswerBusy(key="interview.still_grading_skip", language=session.language)
         return await self._engine.skip(session_id)
 
+    async def awaiting_answer(self) -> AsyncIterator[Session]:
+        """Yield the interviews waiting for the candidate's next message (none being graded).
+
+        After a restart the entry point checks each one for messages the bot never received.
+        """
+        for session_id in await self._engine.sessions_awaiting_answer():
+            if session_id in self._busy:
+                continue
+            try:
+                session = await self._engine.session(session_id)
+            except Exception:
+                log.exception("Could not load session %s to look for missed answers", session_id)
+                continue
+            yield session
+
+    def still_waiting(self, session: Session, fresh: Session) -> bool:
+        """Tell whether ``fresh`` (read again) still waits for the same prompt as ``session``."""
+        if session.id is None or session.id in self._busy:
+            return False
+        if fresh.rewind_turn_id is not None:
+            return fresh.rewind_turn_id == session.rewind_turn_id and fresh.rewind_answer is None
+        now, then = fresh.current_turn, session.current_turn
+        return (
+            now is not None
+            and then is not None
+            and now.id == then.id
+            and now.status is TurnStatus.ASKED
+        )
+
     async def recover_all(self) -> AsyncIterator[tuple[Session, list[Event]]]:
-        """Grade every answer saved but not graded when the bot last stopped."""
+        """Grade every answer (or retry) saved but not graded when the bot last stopped."""
         for session_id in await self._engine.sessions_awaiting_grade():
             if session_id in self._busy:
                 continue

@@ -68,6 +68,8 @@ class Session:
     id: int | None = None
     # The turn whose question the candidate is answering again (see ``/interview rewind``).
     rewind_turn_id: int | None = None
+    # That retry's answer, saved before it is graded (None: no retry waits for its grade).
+    rewind_answer: str | None = None
 
     @property
     def current_turn(self) -> Turn | None:

@@ -62,7 +62,13 @@ class SessionStore(Protocol):
         ...
 
     async def sessions_awaiting_grade(self) -> list[int]:
-        """Return active sessions whose newest turn was answered but not graded."""
+        """Return active sessions whose newest turn was answered but not graded, and
+        sessions (of any status) whose rewind retry was saved but not graded."""
+        ...
+
+    async def sessions_awaiting_answer(self) -> list[int]:
+        """Return active sessions whose newest prompt waits for an answer, and sessions (of
+        any status) waiting for a rewind retry."""
         ...
 
     async def latest_session(self, user_id: int, guild_id: int | None) -> Session | None:
@@ -74,11 +80,17 @@ class SessionStore(Protocol):
         ...
 
     async def set_rewind(self, session_id: int, turn_id: int | None) -> None:
-        """Mark (or clear, with None) the turn whose question is being answered again."""
+        """Mark (or clear, with None) the turn whose question is being answered again; a
+        retry answer saved for the previous mark is cleared with it."""
+        ...
+
+    async def save_rewind_answer(self, session_id: int, answer: str) -> None:
+        """Save the retry of the rewound question before it is graded."""
         ...
 
     async def save_attempt(self, attempt: Attempt) -> Attempt:
-        """Insert a retry of a turn and return it with its id."""
+        """Insert a retry of a turn and return it with its id; a rewind waiting for this
+        retry (and its saved answer) is cleared in the same write."""
         ...
 
     async def attempts(self, turn_id: int) -> list[Attempt]:
@@ -122,4 +134,12 @@ class InterviewObserver(Protocol):
 
     async def graded(self, graded: GradedAnswer) -> Sequence[Event]:
         """Learn from one graded answer; return notes to show right after its feedback."""
+        ...
+
+
+class Memory(Protocol):
+    """What the candidate keeps doing across interviews, for a grading model's prompt."""
+
+    async def recall(self, session: Session) -> tuple[str, ...]:
+        """Return short lines (habits, a drill's focus) in the session's language."""
         ...

@@ -15,6 +15,7 @@ only on the bot's keys.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
@@ -33,7 +34,7 @@ from bot.llm.feedback_parse import REQUIRED_SECTIONS, parse_feedback
 from bot.llm.guild_routing import Route, RouteResolver, StaticRoutes
 from bot.llm.json_stream import MalformedReply, Section, SectionStreamParser, parse_sections
 from bot.llm.prompts import PromptRegistry, PromptTemplate
-from bot.llm.router import LLMRouter
+from bot.llm.router import DeadlineExceeded, LLMRouter
 from bot.llm.types import (
     AllProvidersFailed,
     LLMError,
@@ -51,6 +52,11 @@ VERBATIM_TURNS = 3
 MAX_VERBATIM_CHARS = 3000
 MAX_SUMMARY_CHARS = 100
 MAX_FOLLOW_UP_CHARS = 300
+# One grading waits this long for the model, across retries and failover, before the
+# offline coach answers (LLM_GRADING_DEADLINE_SECONDS).
+DEFAULT_DEADLINE_S = 45.0
+# Past the router's deadline, what the caller's own work between deltas may add.
+DEADLINE_GRACE_S = 2.0
 
 _NOTES = {"unavailable": "coaching.model_unavailable", "budget": "coaching.budget_used"}
 
@@ -173,6 +179,7 @@ class LLMEvaluator:
         temperature: float = 0.2,
         follow_up_temperature: float = 0.7,
         now: Now = _utc_now,
+        deadline_s: float = DEFAULT_DEADLINE_S,
     ) -> None:
         # A bare router (or None) serves every server alike.
         self._routes: RouteResolver = (
@@ -184,6 +191,7 @@ class LLMEvaluator:
         self._budget = budget
         self._temperature = temperature
         self._follow_up_temperature = follow_up_temperature
+        self.deadline_s = deadline_s
 
     async def evaluate(
         self, answer: Answer, question: Question, context: GradingContext
@@ -193,8 +201,23 @@ class LLMEvaluator:
         if assessment.evaluation.word_count == 0:
             # Nothing was said: there is nothing for a model to add.
             return assessment.evaluation
+        # One deadline for the whole grading: retries, backoff and failover included.
+        deadline = asyncio.get_running_loop().time() + self.deadline_s
         async with self._routes.use(context.guild_id) as route:
-            return await self._evaluate_on(route, assessment, answer, question, context)
+            try:
+                async with asyncio.timeout_at(deadline + DEADLINE_GRACE_S) as limit:
+                    return await self._evaluate_on(
+                        route, assessment, answer, question, context, deadline
+                    )
+            except TimeoutError:
+                if not limit.expired():
+                    raise
+                # The router stops at the deadline; this catches a caller's section
+                # callback (the live preview) that held the grading past it.
+                log.warning("evaluation passed its deadline (%s); using the rubric", context.ids())
+                return self._degraded(
+                    assessment.evaluation, context.language, "unavailable", "deadline"
+                )
 
     async def _evaluate_on(
         self,
@@ -203,6 +226,7 @@ class LLMEvaluator:
         answer: Answer,
         question: Question,
         context: GradingContext,
+        deadline: float | None = None,
     ) -> Evaluation:
         """Grade on one route; degrade to the rubric when the model cannot be used."""
         offline = assessment.evaluation
@@ -225,6 +249,7 @@ class LLMEvaluator:
                 rubric_findings=format_rubric_findings(offline),
                 context=format_context(context.history),
                 probe=_format_probe(context),
+                memory="\n".join(f"- {line}" for line in context.memory),
             )
         except LLMError:
             log.exception("evaluation prompt could not be rendered (%s)", context.ids())
@@ -232,7 +257,7 @@ class LLMEvaluator:
         request = replace(request, temperature=self._temperature, trace=context.ids())
         # Optional sections (on_topic, follow_up, rewrites) may be missing from a reply.
         parser = SectionStreamParser(k for k in template.sections if k in REQUIRED_SECTIONS)
-        call = route.router.stream(request, key=route.usage_label)
+        call = route.router.stream(request, key=route.usage_label, deadline=deadline)
         result: LLMResult | None = None
         broken: MalformedReply | None = None
         try:
@@ -254,7 +279,8 @@ class LLMEvaluator:
             feedback = parse_feedback(sections, provider=result.provider, model=result.model)
         except AllProvidersFailed as exc:
             log.warning("evaluation fell back to the rubric (%s): %s", context.ids(), exc)
-            return self._degraded(offline, language, "unavailable", "all_providers_failed")
+            why = "deadline" if isinstance(exc, DeadlineExceeded) else "all_providers_failed"
+            return self._degraded(offline, language, "unavailable", why)
         except StreamInterrupted as exc:
             log.warning(
                 "evaluation stream from %s broke (%s); using the rubric",
@@ -264,7 +290,10 @@ class LLMEvaluator:
             if route.metered:
                 # The provider reports no usage for a broken stream, but it did bill it.
                 await self._spend_tokens(guild, estimate_tokens(request, exc.partial_text))
-            return self._degraded(offline, language, "unavailable", "stream_interrupted")
+            cut = deadline is not None and asyncio.get_running_loop().time() >= deadline
+            return self._degraded(
+                offline, language, "unavailable", "deadline" if cut else "stream_interrupted"
+            )
         except LLMError as exc:
             # Malformed JSON or a reply of the wrong shape; the provider did answer. The
             # reply may quote the answer, so its text is for DEBUG only.
@@ -326,9 +355,7 @@ class LLMEvaluator:
                 answer=answer.text,
                 previous_follow_ups="\n".join(previous),
             )
-            request = replace(
-                request, temperature=self._follow_up_temperature, trace=context.ids()
-            )
+            request = replace(request, temperature=self._follow_up_temperature, trace=context.ids())
             result = await route.router.complete(request, key=route.usage_label)
             sections = parse_sections(result.text, ("follow_up",))
         except LLMError as exc:

@@ -2,9 +2,11 @@
 
 A server that stored keys with ``/admin llm-key`` gets a router built from them. That router
 is cached, rebuilt when the stored ciphertext changes, and its providers are closed once the
-last call still using them finishes. Keys that cannot be decrypted (the master key changed)
-are skipped with a warning that names the server and provider only, and the server falls
-back to the bot's own router.
+last call still using them finishes. Keys that cannot be decrypted (the master key changed,
+or was removed) are skipped with a warning that names the server and provider only, and the
+server falls back to the bot's own router; the server's administrators are told once per
+process and change of keys, through the ``on_unreadable`` callback the Discord side sets,
+and ``/admin llm-status`` says so.
 
 A server with its own key uses only its own providers: it never fails over to the bot's key,
 so the operator is not billed behind anyone's back. A newly pasted key gets one 1-token test
@@ -22,7 +24,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
@@ -66,6 +68,8 @@ _MAX_KEY_LEN = 300
 _BAD_KEY_STATUSES = frozenset({401, 403})
 
 ProviderFactory = Callable[[str, str], LLMProvider]
+# Told (server id, providers) when a server's stored keys can no longer be read.
+UnreadableKeys = Callable[[int, tuple[str, ...]], Awaitable[None]]
 
 
 class RouteSource(StrEnum):
@@ -317,6 +321,10 @@ class GuildRouting:
         self._lock = asyncio.Lock()
         # (guild, fingerprint) pairs already warned about: a bad master key warns once per change.
         self._warned: set[tuple[int, str]] = set()
+        # Without a master key nothing new can be stored: look at each server's keys once.
+        self._looked: set[int] = set()
+        self.on_unreadable: UnreadableKeys | None = None
+        self._telling: set[asyncio.Task[None]] = set()
 
     @property
     def byok_enabled(self) -> bool:
@@ -352,7 +360,10 @@ class GuildRouting:
 
     async def _entry(self, guild_id: int | None) -> _Entry | None:
         """Return the server's cached entry, rebuilding it when its stored keys changed."""
-        if guild_id is None or self.vault is None or self._keys is None:
+        if guild_id is None or self._keys is None:
+            return None
+        if self.vault is None:
+            await self._look_without_vault(guild_id)
             return None
         try:
             stored = await self._keys.load_all(guild_id)
@@ -400,6 +411,7 @@ class GuildRouting:
                 guild_id,
                 "/".join(bad),
             )
+            self._tell(guild_id, tuple(bad))
         router = None
         if providers:
             router = LLMRouter(
@@ -409,6 +421,42 @@ class GuildRouting:
                 "guild %s uses its own %s key(s)", guild_id, "/".join(p.name for p in providers)
             )
         return _Entry(fingerprint, router, providers, tuple(bad))
+
+    async def _look_without_vault(self, guild_id: int) -> None:
+        """With no master key, warn (once) about keys a server stored earlier."""
+        if guild_id in self._looked or self._keys is None:
+            return
+        self._looked.add(guild_id)
+        try:
+            stored = await self._keys.load_all(guild_id)
+        except Exception:
+            log.exception("loading stored keys failed for guild %s", guild_id)
+            return
+        unreadable = tuple(p for p in PROVIDERS if p in stored)
+        if unreadable:
+            log.warning(
+                "guild %s: stored %s key(s) cannot be read without MOCKINGBIRD_MASTER_KEY; "
+                "using the bot's own key instead",
+                guild_id,
+                "/".join(unreadable),
+            )
+            self._tell(guild_id, unreadable)
+
+    def _tell(self, guild_id: int, providers: tuple[str, ...]) -> None:
+        """Tell the server's administrators in the background; grading never waits on it."""
+        callback = self.on_unreadable
+        if callback is None:
+            return
+
+        async def tell() -> None:
+            try:
+                await callback(guild_id, providers)
+            except Exception:
+                log.exception("telling guild %s about its unreadable keys failed", guild_id)
+
+        task = asyncio.get_running_loop().create_task(tell(), name=f"unreadable-keys-{guild_id}")
+        self._telling.add(task)
+        task.add_done_callback(self._telling.discard)
 
     async def _retire(self, guild_id: int) -> None:
         """Drop a server's cached router; close it now or when its last call ends."""
@@ -433,6 +481,7 @@ class GuildRouting:
         if self._keys is None:
             return False
         removed = await self._keys.delete(guild_id, provider)
+        self._looked.discard(guild_id)
         async with self._lock:
             await self._retire(guild_id)
         return removed > 0
@@ -507,6 +556,13 @@ class GuildRouting:
         own_tokens = None
         if self._usage is not None and route.source is RouteSource.OWN and route.usage_label:
             own_tokens = await self._usage.tokens_today(route.usage_label)
+        if entry is not None:
+            unreadable = entry.undecryptable
+        elif self.vault is None:
+            # No master key: every stored key is unreadable.
+            unreadable = tuple(p for p in PROVIDERS if p in stored)
+        else:
+            unreadable = ()
         return GuildStatus(
             guild_id=guild_id,
             byok_enabled=self.byok_enabled,
@@ -514,12 +570,14 @@ class GuildRouting:
             providers=tuple(items),
             tokens_today=spent,
             daily_budget=limit,
-            undecryptable=entry.undecryptable if entry is not None else (),
+            undecryptable=unreadable,
             own_tokens_today=own_tokens,
         )
 
     async def aclose(self) -> None:
         """Close every server router's providers (the bot's router is closed by its owner)."""
+        for task in list(self._telling):
+            task.cancel()
         async with self._lock:
             for guild_id in list(self._entries):
                 await self._retire(guild_id)

@@ -5,6 +5,11 @@ Once the first text delta has been yielded, a later failure raises ``StreamInter
 carrying the partial text, so the caller decides to restart (``router.stream`` again) or
 degrade (e.g. the offline coaching). Every provider attempt, good or bad, is recorded in
 the ``UsageSink`` and the health tracker.
+
+A call may carry a ``deadline`` (an ``asyncio`` loop time) that bounds the whole call across
+retries, backoff and failover: an attempt still waiting at the deadline is cut and counted
+as a failure of its provider, no backoff sleeps past it, and the call then raises
+``DeadlineExceeded`` (before any output) or ``StreamInterrupted`` (after some).
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ from datetime import UTC, datetime
 
 from tenacity import (
     AsyncRetrying,
+    RetryCallState,
     retry_if_exception_type,
     stop_after_attempt,
     wait_exponential_jitter,
 )
+from tenacity.stop import stop_base
 
 from bot.llm._base import StreamCall
 from bot.llm.health import HealthTracker
@@ -56,6 +63,36 @@ class RetryPolicy:
 
 class _RoundFailed(Exception):
     """Every candidate failed with a retryable error in one round."""
+
+
+class _DeadlinePassed(Exception):
+    """The deadline passed while waiting for the next delta of a started stream."""
+
+
+class DeadlineExceeded(AllProvidersFailed):
+    """The call's deadline passed before any provider started answering."""
+
+
+class _StopAtDeadline(stop_base):
+    """Stop retrying when the backoff before the next round would end past the deadline."""
+
+    def __init__(self, deadline: float | None) -> None:
+        self._deadline = deadline
+        self.hit = False
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        if self._deadline is None:
+            return False
+        now = asyncio.get_running_loop().time()
+        self.hit = now + retry_state.upcoming_sleep >= self._deadline
+        return self.hit
+
+
+def _left(deadline: float | None) -> str:
+    """Describe the time left before a deadline, for logs."""
+    if deadline is None:
+        return "no deadline"
+    return f"{deadline - asyncio.get_running_loop().time():.1f} s left"
 
 
 @dataclass(slots=True)
@@ -106,13 +143,21 @@ class LLMRouter:
         """Return the configured provider names, in preference order."""
         return list(self._order)
 
-    def stream(self, request: LLMRequest, *, key: str | None = None) -> RoutedCall:
-        """Return a routed call; iterate it for text deltas, then read ``result``."""
-        return RoutedCall(self, request, key)
+    def stream(
+        self, request: LLMRequest, *, key: str | None = None, deadline: float | None = None
+    ) -> RoutedCall:
+        """Return a routed call; iterate it for text deltas, then read ``result``.
 
-    async def complete(self, request: LLMRequest, *, key: str | None = None) -> LLMResult:
+        ``deadline`` (``asyncio`` loop time) bounds the whole call, retries and failover
+        included.
+        """
+        return RoutedCall(self, request, key, deadline)
+
+    async def complete(
+        self, request: LLMRequest, *, key: str | None = None, deadline: float | None = None
+    ) -> LLMResult:
         """Run a call to the end and return its result."""
-        call = self.stream(request, key=key)
+        call = self.stream(request, key=key, deadline=deadline)
         async for _ in call:
             pass
         return call.result
@@ -175,15 +220,22 @@ class LLMRouter:
         key: str | None,
         errors: list[AttemptError],
         rejected: set[str],
+        deadline: float | None = None,
     ) -> _Started | None:
         """Start one provider and wait for its first delta; None means try the next one."""
         started = self._clock()
         call = provider.stream(request)
         iterator = call.__aiter__()
         try:
-            first: str | None = await anext(iterator)
+            async with asyncio.timeout_at(deadline) as limit:
+                first: str | None = await anext(iterator)
         except StopAsyncIteration:
             first = None
+        except TimeoutError:
+            if not limit.expired():
+                raise
+            await self._cut(request, provider, call, iterator, started, attempt, key, errors)
+            raise DeadlineExceeded(errors) from None
         except ProviderUnavailable as exc:
             self.health.record_failure(provider.name, retry_after=exc.retry_after)
             errors.append(AttemptError(provider.name, "unavailable", str(exc), exc.status))
@@ -223,15 +275,53 @@ class LLMRouter:
             return None
         return _Started(provider, call, iterator, first, started, attempt)
 
+    async def _cut(
+        self,
+        request: LLMRequest,
+        provider: LLMProvider,
+        call: LLMCall,
+        iterator: AsyncIterator[str],
+        started: float,
+        attempt: int,
+        key: str | None,
+        errors: list[AttemptError],
+    ) -> None:
+        """Record an attempt cut at the deadline as its provider's failure, and close it."""
+        # A provider that does not answer in time is as good as down for the next call.
+        self.health.record_failure(provider.name)
+        errors.append(AttemptError(provider.name, "deadline", "no answer before the deadline"))
+        log.warning("LLM provider %s did not answer before the deadline", provider.name)
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            try:
+                await aclose()
+            except Exception:
+                log.debug("closing a cut %s stream failed", provider.name, exc_info=True)
+        await self._record(
+            request,
+            provider,
+            call,
+            ok=False,
+            error="deadline",
+            started=started,
+            attempt=attempt,
+            key=key,
+        )
+
     async def _start(
-        self, request: LLMRequest, key: str | None, errors: list[AttemptError]
+        self,
+        request: LLMRequest,
+        key: str | None,
+        errors: list[AttemptError],
+        deadline: float | None = None,
     ) -> _Started:
         """Find a provider that starts streaming, retrying rounds with backoff."""
         rejected: set[str] = set()
         attempt = 0
         policy = self.retry
+        at_deadline = _StopAtDeadline(deadline)
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(policy.max_rounds),
+            stop=stop_after_attempt(policy.max_rounds) | at_deadline,
             wait=wait_exponential_jitter(
                 multiplier=policy.initial_backoff_s,
                 max=policy.max_backoff_s,
@@ -248,7 +338,7 @@ class LLMRouter:
                     for name in candidates:
                         attempt += 1
                         started = await self._start_one(
-                            request, self._providers[name], attempt, key, errors, rejected
+                            request, self._providers[name], attempt, key, errors, rejected, deadline
                         )
                         if started is not None:
                             return started
@@ -256,6 +346,9 @@ class LLMRouter:
                         raise AllProvidersFailed(errors)
                     raise _RoundFailed()
         except _RoundFailed:
+            if at_deadline.hit:
+                log.info("LLM retries stopped by the deadline (%s)", _left(deadline))
+                raise DeadlineExceeded(errors) from None
             raise AllProvidersFailed(errors) from None
         raise AllProvidersFailed(errors)  # pragma: no cover - tenacity always returns or raises
 
@@ -263,10 +356,17 @@ class LLMRouter:
 class RoutedCall:
     """One routed streaming call: ``async for delta in call`` then ``call.result``."""
 
-    def __init__(self, router: LLMRouter, request: LLMRequest, key: str | None) -> None:
+    def __init__(
+        self,
+        router: LLMRouter,
+        request: LLMRequest,
+        key: str | None,
+        deadline: float | None = None,
+    ) -> None:
         self._router = router
         self.request = request
         self.key = key
+        self.deadline = deadline
         self.errors: list[AttemptError] = []
         self.provider: str | None = None
         self._result: LLMResult | None = None
@@ -289,16 +389,23 @@ class RoutedCall:
     async def _run(self) -> AsyncGenerator[str, None]:
         """Yield the first provider's deltas; raise StreamInterrupted if it breaks midway."""
         router = self._router
-        s = await router._start(self.request, self.key, self.errors)
+        s = await router._start(self.request, self.key, self.errors, self.deadline)
         self.provider = s.provider.name
         parts: list[str] = []
         try:
             if s.first is not None:
                 parts.append(s.first)
                 yield s.first
-                async for delta in s.iterator:
+                while (delta := await self._next(s)) is not None:
                     parts.append(delta)
                     yield delta
+        except _DeadlinePassed:
+            await self._fail(s, "deadline", None, "no answer before the deadline", None)
+            raise StreamInterrupted(
+                f"{s.provider.name} stream cut at the deadline",
+                provider=s.provider.name,
+                partial_text="".join(parts),
+            ) from None
         except ProviderUnavailable as exc:
             await self._fail(s, "unavailable", exc.status, str(exc), exc.retry_after)
             raise StreamInterrupted(
@@ -332,6 +439,22 @@ class RoutedCall:
             attempt=s.attempt,
             key=self.key,
         )
+
+    async def _next(self, s: _Started) -> str | None:
+        """Return the provider's next delta (None at its end); TimeoutError at the deadline.
+
+        The deadline covers only the wait for the provider, never the caller's work between
+        deltas (a timeout must not span a ``yield``).
+        """
+        try:
+            async with asyncio.timeout_at(self.deadline) as limit:
+                return await anext(s.iterator)
+        except StopAsyncIteration:
+            return None
+        except TimeoutError:
+            if limit.expired():
+                raise _DeadlinePassed from None
+            raise
 
     async def _fail(
         self,

@@ -114,8 +114,9 @@ class Hearing:
         command = run.apply(run.pop())
         if command is not None:
             return command
+        timeout = run.turn_timeout_s or self.timings.turn_timeout_s
         answer = asyncio.create_task(
-            run.channel.next_answer(user_id, self.timings.turn_timeout_s),
+            run.channel.next_answer(user_id, timeout),
             name=f"mb-round-turn-{run.id}",
         )
         wake = asyncio.create_task(run.wake.wait(), name=f"mb-round-wake-{run.id}")

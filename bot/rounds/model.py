@@ -26,6 +26,13 @@ class RoundMode(enum.StrEnum):
     GROUP = "group"
 
 
+class RoundMedium(enum.StrEnum):
+    """Where a round runs: in a voice channel, or in a thread of a text channel."""
+
+    VOICE = "voice"
+    TEXT = "text"
+
+
 class RoundStatus(enum.StrEnum):
     """Lifecycle of a round."""
 
@@ -69,7 +76,8 @@ class Round:
     """A solo interview or a round-robin study group.
 
     ``voice_channel_id`` is where the round gathers people (the stored column keeps its
-    historic name); ``thread_id`` is where it posts.
+    historic name: a text round's is its text channel); ``thread_id`` is where it posts.
+    ``priority`` lists people who go first once they consent (a schedule's RSVPs), in order.
     """
 
     guild_id: int
@@ -87,6 +95,8 @@ class Round:
     participants: list[Participant] = field(default_factory=list)
     current: int | None = None
     id: int | None = None
+    medium: RoundMedium = RoundMedium.VOICE
+    priority: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         self.turns_each = max(1, min(MAX_TURNS_EACH, self.turns_each))
@@ -111,13 +121,19 @@ class Round:
         return user_id == self.host_id
 
     def next_speaker(self) -> Participant | None:
-        """Return who answers next: fewest turns taken first, then consent order."""
+        """Return who answers next: fewest turns taken first, then priority, then consent order."""
         waiting = [
             p for p in self.participants if not p.left and not p.done and p.turns < self.turns_each
         ]
         if not waiting:
             return None
-        return min(waiting, key=lambda p: (p.turns, p.position))
+        return min(waiting, key=lambda p: (p.turns, self._rank(p)))
+
+    def _rank(self, participant: Participant) -> int:
+        """Return the queue rank: people in ``priority`` first (in its order), then the rest."""
+        if participant.user_id in self.priority:
+            return self.priority.index(participant.user_id)
+        return len(self.priority) + participant.position
 
     # ---- changes -------------------------------------------------------------------
 

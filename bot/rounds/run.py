@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bot.catalog import Kind, Language, Level
 from bot.interview.events import Event
-from bot.rounds.model import Round, RoundMode
+from bot.rounds.model import Round, RoundMedium, RoundMode
 from bot.rounds.notices import Ending
 from bot.rounds.ports import RoundChannel, RoundPresenter
 
@@ -29,6 +29,13 @@ class RoundRequest:
     level: Level
     language: Language
     turns_each: int
+    # A text round runs in a thread of a text channel (``channel_id``); a voice round in voice.
+    medium: RoundMedium = RoundMedium.VOICE
+    # Who goes first once they consent (a schedule's RSVPs), in this order.
+    priority: tuple[int, ...] = ()
+    # How long one answer may take before a reminder, and again before moving on (None: the
+    # service's default).
+    answer_timeout_s: float | None = None
 
 
 class CommandKind(enum.StrEnum):
@@ -74,6 +81,8 @@ class RoundRun:
         self.notice_playing = False
         self.last_activity = now
         self.pending: dict[int, list[Event]] = {}
+        # This round's wait for an answer (None: the service's), see ``RoundRequest``.
+        self.turn_timeout_s: float | None = None
         self.wake = asyncio.Event()
         self.consented = asyncio.Event()
         self._commands: deque[Command] = deque()

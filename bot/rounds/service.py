@@ -1,4 +1,8 @@
-"""Start, steer and stop live rounds, one per server: the round service the adapters call."""
+"""Start, steer and stop live rounds: the round service the adapters call.
+
+A server has at most one voice round (the bot is in one voice channel per server) and at most
+one text round per text channel; host commands find the round by the channel they come from.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from bot.interview.engine import StartOptions, SystemClock
 from bot.interview.events import Event
 from bot.rounds.errors import RoundError
 from bot.rounds.hearing import Hearing, RoundTimings
-from bot.rounds.model import Rating, Round, RoundMode
+from bot.rounds.model import Rating, Round, RoundMedium, RoundMode
 from bot.rounds.ports import Clock, Interviews, RoundChannel, RoundPresenter, RoundStore
 from bot.rounds.ratings import rate_answer
 from bot.rounds.run import Command, CommandKind, RoundRequest, RoundRun
@@ -42,19 +46,47 @@ class RoundService:
         self._monotonic = monotonic
         self._hearing = Hearing(self.timings, monotonic)
         self._runner = RoundRunner(interviews, store, self._clock, self._hearing)
+        # Voice runs by server; text runs by the text channel their thread is in.
         self._runs: dict[int, RoundRun] = {}
+        self._text_runs: dict[int, RoundRun] = {}
         self._claimed: set[int] = set()
+        self._claimed_text: set[int] = set()
 
     # ---- lookups -------------------------------------------------------------------
 
     def active(self, guild_id: int) -> RoundRun | None:
-        """Return the live run of a server, if any."""
+        """Return the live voice run of a server, if any."""
         run = self._runs.get(guild_id)
         return run if run is not None and not run.done else None
 
+    def active_text(self, channel_id: int) -> RoundRun | None:
+        """Return the live text run in a text channel or in its thread, if any."""
+        run = self._text_runs.get(channel_id)
+        if run is None:
+            threads = (r for r in self._text_runs.values() if r.round.thread_id == channel_id)
+            run = next(threads, None)
+        return run if run is not None and not run.done else None
+
+    def find(self, guild_id: int, channel_id: int | None = None) -> RoundRun | None:
+        """Return the run a host command from ``channel_id`` is about.
+
+        The text round of that channel (or thread) first, then the server's voice round, then
+        the server's only text round.
+        """
+        if channel_id is not None and (run := self.active_text(channel_id)) is not None:
+            return run
+        if (run := self.active(guild_id)) is not None:
+            return run
+        texts = [r for r in self.live_runs() if r.round.guild_id == guild_id]
+        return texts[0] if len(texts) == 1 else None
+
+    def live_runs(self) -> list[RoundRun]:
+        """Return every live run, voice and text."""
+        return [r for r in (*self._runs.values(), *self._text_runs.values()) if not r.done]
+
     def run_by_id(self, round_id: int) -> RoundRun | None:
         """Return a live run by its round id."""
-        return next((r for r in self._runs.values() if r.round.id == round_id and not r.done), None)
+        return next((r for r in self.live_runs() if r.round.id == round_id), None)
 
     def live_round(self, round_id: int) -> Round | None:
         """Return a running round by id (None once it has ended)."""
@@ -63,8 +95,21 @@ class RoundService:
 
     # ---- starting ------------------------------------------------------------------
 
-    def check_free(self, guild_id: int, channel_id: int, language: Language) -> None:
-        """Refuse a second round in a server that already has one (or is setting one up)."""
+    def check_free(
+        self,
+        guild_id: int,
+        channel_id: int,
+        language: Language,
+        medium: RoundMedium = RoundMedium.VOICE,
+    ) -> None:
+        """Refuse a second round where one runs (or is being set up) already."""
+        if medium is RoundMedium.TEXT:
+            text_run = self.active_text(channel_id)
+            if text_run is not None:
+                raise RoundError("busy_text", text_run.language, channel_id=channel_id)
+            if channel_id in self._claimed_text:
+                raise RoundError("busy_setting_up_text", language, channel_id=channel_id)
+            return
         run = self.active(guild_id)
         if run is None and guild_id not in self._claimed:
             return
@@ -77,15 +122,24 @@ class RoundService:
 
     @contextlib.asynccontextmanager
     async def claim(
-        self, guild_id: int, channel_id: int, language: Language
+        self,
+        guild_id: int,
+        channel_id: int,
+        language: Language,
+        medium: RoundMedium = RoundMedium.VOICE,
     ) -> AsyncIterator[None]:
-        """Hold the server for a round being set up (joining a channel takes seconds)."""
-        self.check_free(guild_id, channel_id, language)
-        self._claimed.add(guild_id)
+        """Hold the server (voice) or the channel (text) for a round being set up."""
+        self.check_free(guild_id, channel_id, language, medium)
+        claimed, key = (
+            (self._claimed_text, channel_id)
+            if medium is RoundMedium.TEXT
+            else (self._claimed, guild_id)
+        )
+        claimed.add(key)
         try:
             yield
         finally:
-            self._claimed.discard(guild_id)
+            claimed.discard(key)
 
     async def precheck_candidate(self, user_id: int, guild_id: int, language: Language) -> None:
         """Refuse someone who has a text interview running in this server."""
@@ -100,7 +154,12 @@ class RoundService:
         thread_id: int | None,
     ) -> RoundRun:
         """Record the round, then post and say the consent notice and start its loop."""
-        if self.active(request.guild_id) is not None:
+        text_round = request.medium is RoundMedium.TEXT
+        runs, key = (
+            (self._text_runs, request.channel_id) if text_round else (self._runs, request.guild_id)
+        )
+        existing = runs.get(key)
+        if existing is not None and not existing.done:
             raise RoundError("started_a_moment_ago", request.language)
         # Nobody is heard before they consent.
         channel.listen_to(set())
@@ -116,11 +175,14 @@ class RoundService:
                 created_at=self._clock.now(),
                 mode=request.mode,
                 thread_id=thread_id,
+                medium=request.medium,
+                priority=request.priority,
             )
         )
         run = RoundRun(round_, channel, presenter, self._monotonic())
-        self._runs[request.guild_id] = run
-        run.task = asyncio.create_task(self._drive(run), name=f"mb-round-run-{run.id}")
+        run.turn_timeout_s = request.answer_timeout_s
+        runs[key] = run
+        run.task = asyncio.create_task(self._drive(run, runs, key), name=f"mb-round-run-{run.id}")
         log.info(
             "Round %s (%s) started in guild %s channel %s",
             run.id,
@@ -130,12 +192,12 @@ class RoundService:
         )
         return run
 
-    async def _drive(self, run: RoundRun) -> None:
+    async def _drive(self, run: RoundRun, runs: dict[int, RoundRun], key: int) -> None:
         try:
             await self._runner.run(run)
         finally:
-            if self._runs.get(run.round.guild_id) is run:
-                del self._runs[run.round.guild_id]
+            if runs.get(key) is run:
+                del runs[key]
 
     # ---- people --------------------------------------------------------------------
 
@@ -150,7 +212,9 @@ class RoundService:
             return text("rounds.replies.already_consented", run.language)
         if round_.mode is RoundMode.SOLO and user_id != round_.host_id:
             raise RoundError("someone_elses", run.language)
-        if user_id not in run.channel.member_ids():
+        # In voice only people in the channel can be heard; a text round takes anyone who
+        # can see its thread.
+        if round_.medium is RoundMedium.VOICE and user_id not in run.channel.member_ids():
             raise RoundError("join_first", run.language, channel_id=round_.voice_channel_id)
         started: tuple[int, list[Event]] | None = None
         if existing is None or existing.session_id is None:
@@ -226,9 +290,17 @@ class RoundService:
 
     # ---- the host ------------------------------------------------------------------
 
-    async def next(self, guild_id: int, user_id: int, is_manager: bool, language: Language) -> str:
+    async def next(
+        self,
+        guild_id: int,
+        user_id: int,
+        is_manager: bool,
+        language: Language,
+        *,
+        channel_id: int | None = None,
+    ) -> str:
         """Move on to the next person now (host only)."""
-        run = self._require_group(guild_id, language)
+        run = self._require_group(guild_id, language, channel_id)
         _authorise(run, user_id, is_manager)
         if run.round.current is None:
             return text("rounds.replies.nobody_answering", run.language)
@@ -236,10 +308,17 @@ class RoundService:
         return text("rounds.replies.moving_on", run.language)
 
     async def skip(
-        self, guild_id: int, target_id: int, user_id: int, is_manager: bool, language: Language
+        self,
+        guild_id: int,
+        target_id: int,
+        user_id: int,
+        is_manager: bool,
+        language: Language,
+        *,
+        channel_id: int | None = None,
     ) -> str:
         """Pass a participant's turn, the current one or their next (host only)."""
-        run = self._require_group(guild_id, language)
+        run = self._require_group(guild_id, language, channel_id)
         _authorise(run, user_id, is_manager)
         name = run.presenter.name_of(target_id)
         participant = run.round.participant(target_id)
@@ -254,10 +333,20 @@ class RoundService:
         return text("rounds.replies.skip_next", run.language, name=name)
 
     async def stop(
-        self, guild_id: int, user_id: int, is_manager: bool, language: Language
+        self,
+        guild_id: int,
+        user_id: int,
+        is_manager: bool,
+        language: Language,
+        *,
+        channel_id: int | None = None,
     ) -> Round:
-        """End the server's round and wait for its summary (host or Manage Server)."""
-        run = self._require(guild_id, language)
+        """End a round and wait for its summary (host or Manage Server).
+
+        Without ``channel_id`` it is the server's voice round; with one, the text round of
+        that channel or thread first.
+        """
+        run = self._require(guild_id, language, channel_id)
         _authorise(run, user_id, is_manager)
         run.ended_by = user_id
         await self._end(run, CommandKind.STOP)
@@ -266,7 +355,7 @@ class RoundService:
     async def end_rounds_of(self, user_id: int) -> list[int]:
         """Stop every live round the user takes part in (consented, not left); return ids."""
         ended = []
-        for run in list(self._runs.values()):
+        for run in self.live_runs():
             participant = run.round.participant(user_id)
             if run.done or participant is None or participant.left:
                 continue
@@ -278,25 +367,28 @@ class RoundService:
 
     async def recover(self) -> int:
         """Mark rounds a restart left live as stopped (their channels are gone)."""
-        live = {r.id for r in self._runs.values() if not r.done}
+        live = {r.id for r in self.live_runs()}
         return await self.store.end_unfinished(self._clock.now(), keep=live)
 
     async def shutdown(self) -> None:
         """Stop every run (the bot is closing)."""
-        for run in list(self._runs.values()):
-            if not run.done:
-                await self._end(run, CommandKind.DISCONNECTED)
+        for run in self.live_runs():
+            await self._end(run, CommandKind.DISCONNECTED)
 
     # ---- internals -----------------------------------------------------------------
 
-    def _require(self, guild_id: int, language: Language) -> RoundRun:
-        run = self.active(guild_id)
+    def _require(
+        self, guild_id: int, language: Language, channel_id: int | None = None
+    ) -> RoundRun:
+        run = self.find(guild_id, channel_id) if channel_id is not None else self.active(guild_id)
         if run is None:
             raise RoundError("nothing_running", language)
         return run
 
-    def _require_group(self, guild_id: int, language: Language) -> RoundRun:
-        run = self._require(guild_id, language)
+    def _require_group(
+        self, guild_id: int, language: Language, channel_id: int | None = None
+    ) -> RoundRun:
+        run = self._require(guild_id, language, channel_id)
         if run.round.mode is not RoundMode.GROUP:
             raise RoundError("group_only", run.language)
         return run

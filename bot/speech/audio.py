@@ -16,6 +16,7 @@ import numpy.typing as npt
 from av.container import InputContainer
 
 from bot.speech.errors import (
+    AudioError,
     AudioTooLargeError,
     AudioTooLongError,
     CorruptAudioError,
@@ -69,12 +70,17 @@ def read_audio_input(source: AudioInput, limits: AudioLimits | None = None) -> b
         _check_size(len(data), limits)
         return data
     path = Path(source)
+    if path.is_dir():
+        raise NotAudioError("cannot_open", detail=f"{path} is a directory")
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise NotAudioError("cannot_open", detail=str(exc)) from exc
     _check_size(size, limits)
-    return path.read_bytes()
+    try:
+        return path.read_bytes()
+    except OSError as exc:  # unreadable, a special file, gone since the stat
+        raise NotAudioError("cannot_open", detail=str(exc)) from exc
 
 
 def probe_audio(data: bytes, limits: AudioLimits | None = None) -> AudioInfo:
@@ -194,6 +200,11 @@ def _info(container: InputContainer, size: int) -> AudioInfo:
     if not container.streams.audio:
         raise NotAudioError(detail="no audio stream")
     stream = container.streams.audio[0]
+    if stream.codec_context is None:
+        # FFmpeg knows the container but has no decoder for the codec (a WAV format tag it
+        # does not know, for example).
+        detail = f"no decoder for the audio in {container.format.name}"
+        raise AudioError("unsupported", detail=detail)
     duration: float | None = None
     if stream.duration is not None and stream.time_base is not None:
         duration = float(stream.duration * stream.time_base)

@@ -21,9 +21,7 @@ class SpeechError(CoachError):
 
     default_key = "generic"
 
-    def __init__(
-        self, key: str | None = None, *, detail: str | None = None, **params: Any
-    ) -> None:
+    def __init__(self, key: str | None = None, *, detail: str | None = None, **params: Any) -> None:
         super().__init__(key=f"speech.{key or self.default_key}", **params)
         self.detail = detail
         if detail is not None:

@@ -360,9 +360,19 @@ class WhisperSTT:
                         local_files_only=self._local_files_only,
                     )
                 except Exception as exc:
-                    log.exception("could not load whisper model %s", self.model_name)
-                    raise TranscriptionError(detail=f"model {self.model_name}") from exc
+                    raise _model_error(self.model_name, exc) from exc
             return self._model
+
+
+def _model_error(name: str, exc: Exception) -> TranscriptionError:
+    """Log in one line why the model could not be loaded; return the user's error."""
+    from bot.speech.models import classify, explain
+
+    problem, reason = classify(exc)
+    log.error("%s", explain(name, problem, reason))
+    log.debug("loading whisper model %s failed", name, exc_info=exc)
+    key = "model_unavailable" if problem == "unreachable" else "model_broken"
+    return TranscriptionError(key, detail=f"model {name}: {reason}", model=name)
 
 
 def _from_whisper_segment(segment: Any) -> _Segment:

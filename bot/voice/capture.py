@@ -7,8 +7,11 @@ A capture holds a transport key: treat the file as a secret and never log it.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import math
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,14 +28,20 @@ log = logging.getLogger(__name__)
 
 
 class CaptureError(CoachError):
-    """A capture file cannot be read; ``user_message`` names the line.
+    """A capture file cannot be read; ``user_message`` names the line (None: the whole file).
 
     ``problem`` is a key under ``voice.capture.reasons``; the terminal speaks English.
     """
 
-    def __init__(self, path: Path, line: int, problem: str, **params: Any) -> None:
-        reason = text(f"voice.capture.reasons.{problem}", **params)
-        super().__init__(text("voice.capture.broken", file=path.name, line=line, reason=reason))
+    def __init__(self, path: Path, line: int | None, problem: str, **params: Any) -> None:
+        if line is None:
+            # The file itself cannot be read: say why in the system's words, with its path.
+            reason = str(params.get("detail") or problem)
+            message = text("interview.terminal.capture_unreadable", path=str(path), reason=reason)
+        else:
+            reason = text(f"voice.capture.reasons.{problem}", **params)
+            message = text("voice.capture.broken", file=path.name, line=line, reason=reason)
+        super().__init__(message)
         self.path = path
         self.line = line
         self.reason = reason
@@ -93,7 +102,8 @@ def _parse_packet(path: Path, number: int, text: str) -> tuple[float, bytes]:
     if not isinstance(data, dict):
         raise CaptureError(path, number, "line_not_object")
     t, packet = data.get("t"), data.get("packet")
-    if isinstance(t, bool) or not isinstance(t, int | float) or t < 0:
+    # json reads NaN and Infinity (and 1e999) as floats: none of them is a time.
+    if isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t) or t < 0:
         raise CaptureError(path, number, "bad_time")
     if not isinstance(packet, str):
         raise CaptureError(path, number, "packet_not_string")
@@ -103,10 +113,21 @@ def _parse_packet(path: Path, number: int, text: str) -> tuple[float, bytes]:
         raise CaptureError(path, number, "packet_not_hex") from exc
 
 
-def _packet_lines(path: Path, handle: IO[str]) -> Iterator[tuple[float, bytes]]:
+def _decoded(path: Path, number: int, raw: bytes) -> str:
+    """Return one line as text; a bad byte is reported on its own line."""
+    # Lines are decoded one by one: a text-mode file decodes ahead in blocks and would
+    # report a bad byte on line 7 while reading line 1.
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CaptureError(path, number, "not_utf8") from exc
+
+
+def _packet_lines(path: Path, handle: IO[bytes]) -> Iterator[tuple[float, bytes]]:
     """Yield the packets after the header, closing the file at the end."""
     with handle:
-        for number, line in enumerate(handle, start=2):
+        for number, raw in enumerate(handle, start=2):
+            line = _decoded(path, number, raw)
             if line.strip():
                 yield _parse_packet(path, number, line)
 
@@ -115,18 +136,18 @@ def read_capture(path: str | Path) -> Capture:
     """Open a capture; the header is checked now, packet lines as they are iterated."""
     path = Path(path)
     try:
-        handle = path.open(encoding="utf-8")
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        handle = path.open("rb")
     except OSError as exc:
-        raise CaptureError(path, 0, "cannot_open", detail=exc.strerror) from exc
+        raise CaptureError(path, None, "cannot_open", detail=exc.strerror or str(exc)) from exc
     try:
-        first = handle.readline()
+        first = _decoded(path, 1, handle.readline())
         if not first.strip():
             raise CaptureError(path, 1, "empty")
         header = _parse_header(path, first)
-    except (CaptureError, UnicodeDecodeError) as exc:
+    except CaptureError:
         handle.close()
-        if isinstance(exc, UnicodeDecodeError):
-            raise CaptureError(path, 1, "not_utf8") from exc
         raise
     return Capture(path=path, header=header, packets=_packet_lines(path, handle))
 

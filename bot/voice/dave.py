@@ -13,6 +13,8 @@ log = logging.getLogger(__name__)
 # Every DAVE-encrypted frame ends with this marker; the byte before it is the size of the
 # supplemental data (tag, nonce, unencrypted ranges, size byte and marker).
 DAVE_MAGIC: Final = b"\xfa\xfa"
+# The Opus silence frame Discord's SFU synthesises; decryptors pass it through untouched.
+SILENCE_FRAME: Final = b"\xf8\xff\xfe"
 NO_SESSION: Final = "none"
 
 

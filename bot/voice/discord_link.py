@@ -20,14 +20,28 @@ from bot.speech.stt import SpeechToText
 from bot.speech.tts import TextToSpeech
 from bot.voice.incremental import SttPool
 from bot.voice.playback import SentenceSpeaker
-from bot.voice.receive import VoiceReceiver, ensure_opus, guard_missing_reader
+from bot.voice.receive import (
+    KEEPALIVE_INTERVAL_S,
+    GuardedVoiceClient,
+    VoiceReceiver,
+    ensure_opus,
+    guard_missing_reader,
+    refuse_debug_loop,
+)
 from bot.voice.turns import TurnPolicy, TurnTaker
-from bot.voice.types import AudioChunk, VoiceDiagnostics, VoiceLink, VoiceTurn
+from bot.voice.types import (
+    AudioChunk,
+    TroubleListener,
+    VoiceDiagnostics,
+    VoiceLink,
+    VoiceTurn,
+)
 from bot.voice.vad import VadSettings
 
 log = logging.getLogger(__name__)
 
-TICK_S = 0.1
+# The end-of-turn clock: a turn can end at most this much after its silence was long enough.
+TICK_S = 0.05
 # Talking over the bot stops it once this much voice has been heard within the check delay.
 BARGE_IN_CONFIRM_S = 0.3
 BARGE_IN_MIN_SPEECH_MS = 240
@@ -64,6 +78,7 @@ class DiscordVoiceLink:
         settings: VoiceSettings,
         receiver_factory: Callable[..., VoiceReceiver] = VoiceReceiver,
         clock: Callable[[], float] = time.monotonic,
+        keepalive_interval_s: float = KEEPALIVE_INTERVAL_S,
     ) -> None:
         self._vc = voice_client
         # Kept from the start: py-cord points ``channel`` elsewhere when the bot is moved.
@@ -85,7 +100,11 @@ class DiscordVoiceLink:
             on_audio=self._on_audio,
             jitter_depth=settings.voice_jitter_frames,
             clock=clock,
+            on_trouble=self._trouble,
+            keepalive_interval_s=keepalive_interval_s,
         )
+        self._trouble_listeners: list[TroubleListener] = []
+        self._trouble_tasks: set[asyncio.Task[None]] = set()
         self._speaker = SentenceSpeaker(tts, self._play_pcm, self._stop_playback)
         self._speaking = 0
         self._interrupted = False
@@ -190,6 +209,21 @@ class DiscordVoiceLink:
             humans.add(user_id)
         return humans
 
+    def on_trouble(self, listener: TroubleListener) -> None:
+        """Call ``listener`` (kind, user id) when the link recovers or loses someone's voice."""
+        self._trouble_listeners.append(listener)
+
+    def _trouble(self, kind: str, user_id: int) -> None:
+        """Pass a recovery notice on to the listeners (each in its own task)."""
+        if self._closed:
+            return
+        for listener in self._trouble_listeners:
+            task = asyncio.get_running_loop().create_task(
+                _tell(listener, kind, user_id), name="mb-voice-link-trouble"
+            )
+            self._trouble_tasks.add(task)
+            task.add_done_callback(self._trouble_tasks.discard)
+
     def diagnostics(self) -> VoiceDiagnostics:
         """Return the transport, DAVE and receive counters."""
         return VoiceDiagnostics(
@@ -212,6 +246,8 @@ class DiscordVoiceLink:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
         self._closed_event.set()
+        for task in list(self._trouble_tasks):
+            task.cancel()
         await self._turns.close()
         for queue in self._queues.values():
             _empty(queue)
@@ -336,6 +372,14 @@ class _Leavable(Protocol):
         ...
 
 
+async def _tell(listener: TroubleListener, kind: str, user_id: int) -> None:
+    """Run one trouble listener, logging (not raising) its failure."""
+    try:
+        await listener(kind, user_id)
+    except Exception:
+        log.exception("voice trouble listener failed (%s, user %s)", kind, user_id)
+
+
 def _empty(queue: asyncio.Queue[VoiceTurn]) -> None:
     while not queue.empty():
         queue.get_nowait()
@@ -357,11 +401,13 @@ class DiscordVoiceConnector:
         stt: SpeechToText,
         tts: TextToSpeech,
         settings: VoiceSettings,
+        keepalive_interval_s: float = KEEPALIVE_INTERVAL_S,
     ) -> None:
         self._client = client
         self._stt = stt
         self._tts = tts
         self._settings = settings
+        self._keepalive_interval_s = keepalive_interval_s
 
     async def connect(
         self, guild_id: int, channel_id: int, language: Language = Language.EN
@@ -383,9 +429,18 @@ class DiscordVoiceConnector:
             log.warning("dropping a leftover voice connection in guild %s", guild_id)
             await _force_leave(stale)
         ensure_opus()
+        refuse_debug_loop(language)
         try:
+            # The guarded client is in place before the handshake: a member leaving while it
+            # runs would otherwise crash py-cord's op 13 handler.
             voice_client: discord.VoiceClient = await asyncio.wait_for(
-                channel.connect(timeout=CONNECT_TIMEOUT_S, reconnect=True), CONNECT_TOTAL_S
+                channel.connect(
+                    timeout=CONNECT_TIMEOUT_S,
+                    reconnect=True,
+                    # py-cord types cls with its deprecated top-level VoiceClient alias.
+                    cls=GuardedVoiceClient,  # type: ignore[arg-type]
+                ),
+                CONNECT_TOTAL_S,
             )
         except Exception as exc:
             log.warning(
@@ -398,7 +453,11 @@ class DiscordVoiceConnector:
             raise CoachError(_connect_failure(exc, language)) from exc
         try:
             link = DiscordVoiceLink(
-                voice_client, stt=self._stt, tts=self._tts, settings=self._settings
+                voice_client,
+                stt=self._stt,
+                tts=self._tts,
+                settings=self._settings,
+                keepalive_interval_s=self._keepalive_interval_s,
             )
             link.start()
         except BaseException:

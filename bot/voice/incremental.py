@@ -112,6 +112,19 @@ class TurnTranscription:
         """Return the pieces transcribed so far, in turn order."""
         return tuple(sorted(self._pieces, key=lambda piece: piece.offset))
 
+    def settled_text(self, upto_sample: int) -> str | None:
+        """Return the text of the turn up to ``upto_sample`` once all of it is recognised.
+
+        None while audio before ``upto_sample`` is still waiting or being recognised.
+        """
+        if self._committed < upto_sample or any(not job.done() for job in self._jobs):
+            return None
+        return " ".join(
+            piece.transcript.text.strip()
+            for piece in self.pieces
+            if piece.transcript is not None and not piece.transcript.empty
+        )
+
     def append(self, pcm: Pcm16k) -> None:
         """Add the next stretch of the turn's audio."""
         if self._finished:

@@ -126,7 +126,11 @@ class JitterBuffer:
         return PushResult.ACCEPTED
 
     def push(self, sequence: int, timestamp: int, payload: bytes, now_ms: float) -> PushResult:
-        """Store a packet (16-bit sequence, 32-bit timestamp) arriving at ``now_ms``."""
+        """Store a packet (16-bit sequence, 32-bit timestamp) arriving at ``now_ms``.
+
+        An empty ``payload`` (a padding-only packet) takes its place in the sequence so it is
+        not concealed as a loss, and releases nothing.
+        """
         if self._last_seq is None or self._last_ts is None:
             ext, ts = sequence, timestamp
         else:
@@ -188,6 +192,9 @@ class JitterBuffer:
         lost = head - self._next_seq
         self._next_seq = head + 1
         self._remember(head)
+        if not held.payload:
+            # A padding-only packet holds its sequence number but no audio: nothing is lost.
+            return
         if self._prev_ts is None:
             self._anchor(held, self._prev_end_ms)
         else:

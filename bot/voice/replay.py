@@ -50,7 +50,7 @@ class ReplayResult:
         return grouped
 
     def as_json(self) -> dict[str, object]:
-        """Return ``{"users": {"<id>": [{start_ms, end_ms, text}]}, "stats": {...}}``."""
+        """Return ``{"users": {"<id>": [{start_ms, end_ms, text}]}, "stats", "warnings"}``."""
         users = {
             str(user_id): [
                 {"start_ms": turn.start_ms, "end_ms": turn.end_ms, "text": turn.text}
@@ -58,14 +58,32 @@ class ReplayResult:
             ]
             for user_id, turns in self.by_user().items()
         }
-        return {"users": users, "stats": self.stats.as_dict()}
+        return {"users": users, "stats": self.stats.as_dict(), "warnings": self.warnings()}
+
+    def warnings(self) -> list[str]:
+        """Return what the counters say went wrong with the capture as a whole."""
+        users = self.stats.users.values()
+        failures = sum(counters.transport_failures for counters in users)
+        received = sum(counters.packets for counters in users)
+        # Packets of a capture decrypt with its key or not at all: mostly failures means the
+        # key (or the mode) in the header is not the one the packets were sent with.
+        if failures and failures * 2 >= received:
+            return [
+                text(
+                    "interview.terminal.replay_wrong_key",
+                    failures=failures,
+                    packets=received,
+                )
+            ]
+        return []
 
     def render_text(self) -> str:
-        """Return the turns per user with times and text, then the counters."""
+        """Return the turns per user with times and text, then the counters and warnings."""
         lines: list[str] = []
         grouped = self.by_user()
         if not grouped:
             lines.append(text("voice.replay.no_turns"))
+        lines.extend(self.warnings())
         for user_id, turns in grouped.items():
             many = "user_turns" if len(turns) != 1 else "user_turn"
             lines.append(text(f"voice.replay.{many}", user_id=user_id, count=len(turns)))
@@ -150,7 +168,7 @@ async def replay_capture(
     return ReplayResult(turns=tuple(turns), stats=pipeline.stats)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(model: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot voice replay", description=text("voice.replay.cli.description")
     )
@@ -159,16 +177,26 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--language", default="en", help=text("voice.replay.cli.language"))
     parser.add_argument(
         "--model",
-        default=OFFLINE_MODEL_NAME,
-        help=text("voice.replay.cli.model", model=OFFLINE_MODEL_NAME),
+        default=model,
+        help=text("interview.terminal.replay_model_help", model=model, offline=OFFLINE_MODEL_NAME),
     )
     return parser
 
 
-async def areplay_main(argv: list[str], out: TextIO, *, stt: SpeechToText | None = None) -> int:
-    """Run ``voice replay`` inside a running event loop; return the exit code."""
+async def areplay_main(
+    argv: list[str],
+    out: TextIO,
+    *,
+    stt: SpeechToText | None = None,
+    default_model: str | None = None,
+) -> int:
+    """Run ``voice replay`` inside a running event loop; return the exit code.
+
+    ``default_model`` is the configured ``WHISPER_MODEL`` when one is set; without it the
+    offline ``tiny.en`` weights are used.
+    """
     try:
-        args = _parser().parse_args(argv)
+        args = _parser(default_model or OFFLINE_MODEL_NAME).parse_args(argv)
     except SystemExit as exc:  # argparse already printed the usage message
         return int(exc.code) if isinstance(exc.code, int) else EXIT_BAD_INPUT
     own_stt: WhisperSTT | None = None
@@ -193,9 +221,15 @@ async def areplay_main(argv: list[str], out: TextIO, *, stt: SpeechToText | None
     return EXIT_OK
 
 
-def replay_main(argv: list[str], out: TextIO, *, stt: SpeechToText | None = None) -> int:
+def replay_main(
+    argv: list[str],
+    out: TextIO,
+    *,
+    stt: SpeechToText | None = None,
+    default_model: str | None = None,
+) -> int:
     """Run ``voice replay`` from synchronous code (its own event loop); return the exit code."""
-    return _run_sync(lambda: areplay_main(argv, out, stt=stt))
+    return _run_sync(lambda: areplay_main(argv, out, stt=stt, default_model=default_model))
 
 
 def _run_sync(make: Callable[[], Awaitable[_T]]) -> _T:

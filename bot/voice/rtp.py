@@ -17,6 +17,8 @@ OPUS_PAYLOAD_TYPE: Final = 120
 RTCP_PAYLOAD_TYPES: Final = range(72, 77)
 # Discord's IP discovery reply: type 0x0002, length 70, 74 bytes in all.
 _IP_DISCOVERY_LEN: Final = 74
+# A UDP keepalive (an 8-byte counter, as @discordjs/voice sends) and its echo.
+KEEPALIVE_LEN: Final = 8
 
 
 class RtpError(ValueError):
@@ -29,6 +31,10 @@ class MalformedPacket(RtpError):
 
 class NonAudioPacket(RtpError):
     """A valid packet that carries no voice: RTCP, IP discovery or another payload type."""
+
+
+class KeepalivePacket(NonAudioPacket):
+    """An 8-byte UDP keepalive coming back from the voice server."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +77,8 @@ def is_rtcp(packet: bytes) -> bool:
 def parse_rtp(packet: bytes, *, audio_payload_type: int = OPUS_PAYLOAD_TYPE) -> RtpHeader:
     """Parse an audio RTP header, raising NonAudioPacket or MalformedPacket otherwise."""
     size = len(packet)
+    if size == KEEPALIVE_LEN:
+        raise KeepalivePacket("keepalive echo")
     if size == _IP_DISCOVERY_LEN and packet[:4] == b"\x00\x02\x00\x46":
         raise NonAudioPacket("ip discovery reply")
     if size < FIXED_HEADER_LEN:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.speech.stt import SpeechToText, Transcript
+from bot.voice.endings import Ending, judge_ending
 from bot.voice.incremental import SttPool, TurnTranscription
 from bot.voice.types import SAMPLE_RATE, AudioChunk, Pcm16k, TurnCallback, VoiceTurn
 from bot.voice.vad import VadFrame, VadSettings, VoiceActivityDetector
@@ -40,6 +41,12 @@ class TurnPolicy:
     too, so the transcript is mostly done by the time the end-of-turn silence has passed; if
     the speaker goes on, that piece still stands (it ends at a pause). A speaker silent for
     ``forget_after_ms`` is forgotten entirely.
+
+    With ``read_endings`` the words decide too: once everything up to the pause is transcribed,
+    words that end a complete thought end the turn after ``complete_end_silence_ms``, and a
+    trailing "and", "because", a filler or an open list make it wait at least
+    ``trailing_end_silence_ms`` (see ``bot.voice.endings``). The rest is then sent off as soon
+    as the voice has been silent for ``speculate_after_ms``, so the words are known early.
     """
 
     min_end_silence_ms: int = 700
@@ -50,10 +57,13 @@ class TurnPolicy:
     preroll_ms: int = 300
     tail_ms: int = 300
     min_piece_ms: int | None = 8_000
-    speculate_after_ms: int | None = 400
+    speculate_after_ms: int | None = 300
     speculate_lead_ms: int = 1_000
-    min_speculative_ms: int = 1_000
+    min_speculative_ms: int = 300
     forget_after_ms: int = 30_000
+    read_endings: bool = True
+    complete_end_silence_ms: int = 700
+    trailing_end_silence_ms: int = 3_000
 
     def __post_init__(self) -> None:
         if not 0 < self.min_end_silence_ms <= self.max_end_silence_ms:
@@ -68,6 +78,8 @@ class TurnPolicy:
             raise ValueError("speculate_after_ms must not be negative")
         if self.min_speculative_ms <= 0 or self.speculate_lead_ms < 0:
             raise ValueError("min_speculative_ms must be positive, speculate_lead_ms not negative")
+        if self.complete_end_silence_ms <= 0 or self.trailing_end_silence_ms <= 0:
+            raise ValueError("the complete and trailing end silences must be positive")
 
     def end_silence_ms(self, speech_ms: int) -> int:
         """Return the silence that ends a turn holding ``speech_ms`` of speech."""
@@ -85,6 +97,10 @@ class _Turn:
     speech_frames: int = 0
     last_voice_end: int = 0
     speculated: bool = False
+    # What the words up to the current pause say (None: not known yet, or voice resumed).
+    ending: Ending | None = None
+    # Voiced frames already handed to recognition by the last likely-end piece.
+    sent_frames: int = 0
 
 
 @dataclass(slots=True)
@@ -297,10 +313,12 @@ class TurnTaker:
             turn.speech_frames += self.vad_settings.start_frames
             turn.last_voice_end = end
             turn.speculated = False
+            turn.ending = None
         elif verdict.speaking and verdict.voiced:
             turn.speech_frames += 1
             turn.last_voice_end = end
             turn.speculated = False
+            turn.ending = None
         if verdict.offset:
             # Cut in the middle of the silence so no word is split between pieces.
             cut = (turn.last_voice_end + end) // 2 - turn.start
@@ -353,21 +371,62 @@ class TurnTaker:
         if turn.speculated or after is None:
             return
         speech_ms = turn.speech_frames * self.vad_settings.frame_ms
-        wait_ms = max(after, self.policy.end_silence_ms(speech_ms) - self.policy.speculate_lead_ms)
+        if self.policy.read_endings:
+            wait_ms = after  # the words decide how long to wait: learn them early
+        else:
+            wait_ms = max(
+                after, self.policy.end_silence_ms(speech_ms) - self.policy.speculate_lead_ms
+            )
         if now - turn.last_voice_end < wait_ms * _SAMPLES_PER_MS:
             return
         turn.speculated = True
         if speech_ms < self.policy.min_speech_ms:
             return  # probably a cough: not worth recognising yet
-        # Keep a little of the silence so the last word's decay is in the piece.
-        cut = turn.last_voice_end + min(after, 150) * _SAMPLES_PER_MS - turn.start
+        if (turn.speech_frames - turn.sent_frames) * self.vad_settings.frame_ms < (
+            self.policy.min_speech_ms
+        ):
+            return  # a blip after the last piece: recognising it would only invent an "um"
+        turn.sent_frames = turn.speech_frames
+        # Keep the same silent tail a finished turn gets, so the last word's decay is in the
+        # piece (recognition of a piece cut closer to the word is measurably worse).
+        cut = turn.last_voice_end + min(after, self.policy.tail_ms) * _SAMPLES_PER_MS - turn.start
         turn.transcription.pause(cut, min_samples=self.policy.min_speculative_ms * _SAMPLES_PER_MS)
 
     def _silence_over(self, turn: _Turn, now: int) -> bool:
         """Tell whether the voice has been silent long enough at ``now`` to end the turn."""
-        speech_ms = turn.speech_frames * self.vad_settings.frame_ms
-        needed = self.policy.end_silence_ms(speech_ms) * _SAMPLES_PER_MS
+        needed = self.end_silence_ms(turn) * _SAMPLES_PER_MS
         return now - turn.last_voice_end >= needed
+
+    def end_silence_ms(self, turn: _Turn) -> int:
+        """Return the silence that ends ``turn`` now: by its length, then by its last words."""
+        policy = self.policy
+        speech_ms = turn.speech_frames * self.vad_settings.frame_ms
+        silence = policy.end_silence_ms(speech_ms)
+        if not policy.read_endings:
+            return silence
+        ending = self._ending(turn)
+        if ending is Ending.COMPLETE:
+            return min(silence, policy.complete_end_silence_ms)
+        if ending is Ending.TRAILING:
+            return max(silence, policy.trailing_end_silence_ms)
+        if ending is None and turn.speculated and turn.sent_frames == turn.speech_frames:
+            # The words up to this pause are being recognised: a slow recogniser must not
+            # cut a thinking pause, so wait for them (at most as long as for a trailing "and").
+            return max(silence, policy.trailing_end_silence_ms)
+        return silence
+
+    def _ending(self, turn: _Turn) -> Ending | None:
+        """Return how the words up to the current pause end, once they are all recognised."""
+        if turn.ending is None:
+            upto = turn.last_voice_end - turn.start
+            blip = (turn.speech_frames - turn.sent_frames) * self.vad_settings.frame_ms
+            if turn.sent_frames > 0 and blip < self.policy.min_speech_ms:
+                # Only a blip since the last piece: its words are the words so far.
+                upto = min(upto, turn.transcription.committed_samples)
+            text = turn.transcription.settled_text(upto)
+            if text is not None:
+                turn.ending = judge_ending(text, self.language)
+        return turn.ending
 
     def _end_turn(self, speaker: _Speaker, *, forced_end: int | None = None) -> None:
         """Close the speaker's turn and start transcribing and delivering it."""

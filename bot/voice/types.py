@@ -67,6 +67,9 @@ class SpeakerCounters:
     decode_failures: int = 0
     dropped_no_consent: int = 0
     dropped_unknown_ssrc: int = 0
+    silence_frames: int = 0
+    padding_only: int = 0
+    early_replayed: int = 0
 
     def as_dict(self) -> dict[str, int]:
         """Return the counters as a plain mapping."""
@@ -75,11 +78,21 @@ class SpeakerCounters:
 
 @dataclass(slots=True)
 class ReceiveStats:
-    """Counters for a whole receiver: per user id (0 while the SSRC's user is unknown)."""
+    """Counters for a whole receiver: per user id (0 while the SSRC's user is unknown).
+
+    ``keepalives_sent`` counts the 8-byte UDP keepalives sent, ``keepalive_echoes`` the 8-byte
+    datagrams that came back, ``dave_recoveries`` the DAVE session re-initialisations after a
+    run of decrypt failures, ``early_buffered`` the packets held because their SSRC was not yet
+    mapped to a user (op 5 races a speaker's first packets).
+    """
 
     packets: int = 0
     malformed: int = 0
     non_audio: int = 0
+    keepalives_sent: int = 0
+    keepalive_echoes: int = 0
+    dave_recoveries: int = 0
+    early_buffered: int = 0
     users: dict[int, SpeakerCounters] = field(default_factory=dict)
 
     def for_user(self, user_id: int) -> SpeakerCounters:
@@ -95,6 +108,10 @@ class ReceiveStats:
             "packets": self.packets,
             "malformed": self.malformed,
             "non_audio": self.non_audio,
+            "keepalives_sent": self.keepalives_sent,
+            "keepalive_echoes": self.keepalive_echoes,
+            "dave_recoveries": self.dave_recoveries,
+            "early_buffered": self.early_buffered,
             "users": {str(uid): c.as_dict() for uid, c in sorted(self.users.items())},
         }
 
@@ -172,6 +189,20 @@ class VoiceLink(Protocol):
 
     async def close(self) -> None:
         """Stop listening and speaking, forget buffered audio and leave the channel."""
+        ...
+
+
+TroubleListener: TypeAlias = Callable[[str, int], Awaitable[None]]
+"""Told (kind, user id) when the link had to act to keep hearing someone (kind: a key under
+``voice.notices``: "dave_recovered", "dave_unrecoverable")."""
+
+
+@runtime_checkable
+class ReportsTrouble(Protocol):
+    """A link that can say when it had to recover (or could not) to keep hearing someone."""
+
+    def on_trouble(self, listener: TroubleListener) -> None:
+        """Call ``listener`` whenever the link recovered or lost someone's voice."""
         ...
 
 

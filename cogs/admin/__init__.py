@@ -1,5 +1,6 @@
 """The `/admin` command group: per-server model keys and model status."""
 
+from cogs.admin._notice import UnreadableKeysNotice
 from cogs.admin.cog import AdminCog
 
-__all__ = ["AdminCog"]
+__all__ = ["AdminCog", "UnreadableKeysNotice"]

@@ -66,6 +66,18 @@ def _provider_line(p: ProviderStatus, language: Language) -> str:
     return text("admin.provider_line.none", language, name=name)
 
 
+def unreadable_notice(
+    providers: tuple[str, ...], source: RouteSource, language: Language = Language.EN
+) -> str:
+    """Tell a server's administrators that its stored keys can no longer be read."""
+    return text(
+        "admin.unreadable_notice",
+        language,
+        labels=" / ".join(label(p) for p in providers),
+        fallback=fallback_text(source, language),
+    )
+
+
 def status(st: GuildStatus, language: Language = Language.EN) -> str:
     """Render `/admin llm-status`."""
     lines = [text("admin.status_head", language, source=fallback_text(st.source, language))]
@@ -88,8 +100,10 @@ def status(st: GuildStatus, language: Language = Language.EN) -> str:
                 budget=f"{st.daily_budget:,}",
             )
         )
+    # Without a master key the keys cannot be stored again: say what the operator removed.
+    unreadable = "admin.undecryptable" if st.byok_enabled else "admin.undecryptable_no_master"
     for provider in st.undecryptable:
-        lines.append(text("admin.undecryptable", language, label=label(provider)))
+        lines.append(text(unreadable, language, label=label(provider)))
     if not st.byok_enabled:
         lines.append(text("admin.byok_off", language))
     return "\n".join(lines)

@@ -85,15 +85,38 @@ async def transcribe_attachment(
         transcript, report = await transcribe_file(data, speech.stt, language.value, limits)
     except SpeechError as exc:
         log.info("Unusable audio answer in message %s: %s", message.id, exc.detail)
-        await progress.edit(content=exc.message_in(language))
+        await _settle(progress, exc.message_in(language))
         return None
     except discord.HTTPException:
         log.warning("Could not download attachment %s", attachment.id, exc_info=True)
-        await progress.edit(content=text("interview.audio.download_failed", language))
+        await _settle(progress, text("interview.audio.download_failed", language))
+        return None
+    except Exception:
+        # A decoder or recognizer failure we did not foresee: the "Transcribing..." message
+        # must still end, with something the user can act on; the question stays open.
+        log.exception("Could not transcribe attachment %s of message %s", attachment.id, message.id)
+        await _settle(progress, text("interview.audio.failed", language))
         return None
     head = text("interview.audio.transcript", language, summary=report.summary(language))
-    await progress.edit(content=f"{head}\n> {shorten(transcript.text, 1800)}")
+    await _settle(progress, f"{head}\n> {shorten(transcript.text, 1800)}")
     return transcript.text, transcript.words
+
+
+async def _settle(progress: discord.Message, content: str) -> None:
+    """Replace the "Transcribing..." message; if Discord refuses the edit, reply instead."""
+    try:
+        await progress.edit(content=content)
+    except discord.HTTPException:
+        log.warning("Could not update the transcribing message %s", progress.id)
+        try:
+            await progress.channel.send(content)
+        except discord.HTTPException:
+            log.warning("Could not tell the user in channel %s", progress.channel.id)
+
+
+def transcribing_prefix(language: Language) -> str:
+    """Return how a "Transcribing..." message of ours starts, to recognise one left hanging."""
+    return text("interview.audio.transcribing", language, what="\0").split("\0", 1)[0]
 
 
 async def spoken(

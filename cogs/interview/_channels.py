@@ -86,6 +86,16 @@ async def open_interview_channel(
         raise CoachError(key="interview.channels.nowhere", language=language) from exc
 
 
+async def discard_channel(channel: discord.abc.Messageable) -> None:
+    """Delete a thread opened for an interview that did not start (best effort; DMs stay)."""
+    if not isinstance(channel, discord.Thread):
+        return
+    try:
+        await channel.delete()
+    except discord.HTTPException:
+        log.warning("Could not delete the unused interview thread %s", channel.id)
+
+
 async def session_channel(bot: discord.Client, session: Session) -> discord.abc.Messageable | None:
     """Return the channel a session runs in, unarchived, or None when it is gone."""
     if session.channel_id is None:

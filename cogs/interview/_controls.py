@@ -6,6 +6,7 @@ import discord
 
 from bot.catalog import Language
 from bot.copy import text
+from cogs._buttons import parse_id
 from cogs._shared import persistent_view
 
 PREFIX = "mb"
@@ -23,10 +24,8 @@ def parse_custom_id(value: str) -> tuple[str, int] | None:
     parts = value.split(":")
     if len(parts) != 3 or parts[0] != PREFIX or parts[1] not in ACTIONS:
         return None
-    try:
-        return parts[1], int(parts[2])
-    except ValueError:
-        return None
+    session_id = parse_id(parts[2])
+    return None if session_id is None else (parts[1], session_id)
 
 
 def _button(
@@ -64,10 +63,8 @@ def parse_rewrites_id(value: str) -> tuple[int, int] | None:
     parts = value.split(":")
     if len(parts) != 4 or parts[0] != PREFIX or parts[1] != REWRITES:
         return None
-    try:
-        return int(parts[2]), int(parts[3])
-    except ValueError:
-        return None
+    turn_id, attempt = parse_id(parts[2]), parse_id(parts[3])
+    return None if turn_id is None or attempt is None else (turn_id, attempt)
 
 
 def rewrites_controls(

@@ -30,8 +30,11 @@ class EventPoster:
         events: list[Event],
         language: Language,
         preview: list[MessageHandle] | None = None,
-    ) -> None:
-        """Post ``events``; feedback replaces the live preview, so nothing is shown twice."""
+    ) -> bool:
+        """Post ``events``; feedback replaces the live preview, so nothing is shown twice.
+
+        Return False when the channel disappeared (deleted, or closed to the bot) midway.
+        """
         reuse = list(preview or [])
         leftover = preview_text("superseded", language)
         try:
@@ -48,8 +51,14 @@ class EventPoster:
                     continue
                 await self._send(channel, session_id, item, language)
             await _mark_all(reuse, leftover)
-        except discord.NotFound:
-            log.warning("Channel for session %s disappeared while posting", session_id)
+        except (discord.NotFound, discord.Forbidden) as exc:
+            log.warning(
+                "Channel for session %s is gone or closed (HTTP %s) while posting",
+                session_id,
+                exc.status,
+            )
+            return False
+        return True
 
     async def _send(
         self,

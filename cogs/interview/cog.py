@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import discord
 from discord.ext import commands
 
 from bot.catalog import Kind, Language, Level
-from bot.coaching.answer import Word
 from bot.copy import text
 from bot.errors import SessionAlreadyActive
 from bot.interview.desk import InterviewDesk, Place
 from bot.interview.engine import InterviewEngine, StartOptions
 from bot.interview.events import Event
-from bot.interview.inbox import AnswerInbox, Delivery
+from bot.interview.inbox import AnswerInbox
 from bot.interview.models import Session
 from bot.presenters import kind_name, level_name
 from cogs._buttons import locale_language
+from cogs._cooldown import INTERVIEW, NO_COOLDOWNS, Cooldowns
 from cogs._shared import command, interview_options, option
-from cogs.interview._audio import SpeechServices, audio_attachment, transcribe_attachment
+from cogs.interview._answering import ThreadAnswers
+from cogs.interview._audio import SpeechServices
 from cogs.interview._channels import (
     InterviewChannel,
+    discard_channel,
     open_interview_channel,
     progress,
     session_channel,
@@ -29,14 +32,12 @@ from cogs.interview._channels import (
     where,
 )
 from cogs.interview._controls import resume_or_stop_controls
-from cogs.interview._live import LivePreview
+from cogs.interview._missed import tell_missed
 from cogs.interview._poster import EventPoster
 from cogs.interview._render import history_embed, reevaluation_messages
 from cogs.interview.buttons import InterviewButtons
 
 log = logging.getLogger(__name__)
-
-_QUIET = discord.AllowedMentions.none()
 
 
 class InterviewCog(commands.Cog):
@@ -53,6 +54,7 @@ class InterviewCog(commands.Cog):
         inbox: AnswerInbox | None = None,
         desk: InterviewDesk | None = None,
         stream_interval: float = 1.0,
+        cooldowns: Cooldowns = NO_COOLDOWNS,
     ) -> None:
         self.bot = bot
         self.engine = engine
@@ -60,10 +62,11 @@ class InterviewCog(commands.Cog):
         # One inbox per engine: it knows which interview is being graded right now.
         self.inbox = inbox or AnswerInbox(engine)
         self.desk = desk or InterviewDesk(engine)
+        self.cooldowns = cooldowns
         self.poster = EventPoster(speech)
         self.buttons = InterviewButtons(bot, engine, self.inbox, self.poster)
         # Discord rate-limits edits: the live preview edits at most once per interval.
-        self.stream_interval = stream_interval
+        self.answers = ThreadAnswers(bot, engine, self.inbox, self.poster, speech, stream_interval)
 
     # ---- slash commands ------------------------------------------------------------
 
@@ -81,11 +84,22 @@ class InterviewCog(commands.Cog):
         language: str,
     ) -> None:
         """Open a thread and ask the first question."""
-        await ctx.defer(ephemeral=True)
         lang = Language(language)
-        options = StartOptions(
-            ctx.author.id, _guild(ctx), Kind(kind), Level(level), count, lang, role
-        )
+        with self.cooldowns.charged(ctx.author.id, INTERVIEW, lang) as charge:
+            await ctx.defer(ephemeral=True)
+            await self._start(
+                ctx,
+                StartOptions(
+                    ctx.author.id, _guild(ctx), Kind(kind), Level(level), count, lang, role
+                ),
+                charge.refund,
+            )
+
+    async def _start(
+        self, ctx: discord.ApplicationContext, options: StartOptions, refund: Callable[[], None]
+    ) -> None:
+        """Start the interview in a new thread; offer resume or stop when one runs already."""
+        lang, kind, level, role = options.language, options.kind, options.level, options.role
         opened: list[InterviewChannel] = []
 
         async def open_place() -> int:
@@ -97,6 +111,9 @@ class InterviewCog(commands.Cog):
         try:
             outcome = await self.desk.start(options, open_place)
         except SessionAlreadyActive as exc:
+            refund()  # nothing costly happened
+            if opened:  # another process won the race after our thread opened
+                await discard_channel(opened[0].channel)
             running: Session = exc.running
             await ctx.followup.send(
                 text("interview.already_running", running.language, progress=progress(running)),
@@ -110,8 +127,8 @@ class InterviewCog(commands.Cog):
             "interview.intro",
             lang,
             mention=ctx.author.mention,
-            kind=kind_name(kind, lang),
-            level=level_name(level, lang),
+            kind=kind_name(kind.value, lang),
+            level=level_name(level.value, lang),
             role=text("interview.intro_role", lang, role=role) if role else "",
             count=session.question_count,
         )
@@ -190,40 +207,7 @@ class InterviewCog(commands.Cog):
         # Interviews only run in threads and DMs; skip the database for everything else.
         if not isinstance(message.channel, discord.Thread | discord.DMChannel):
             return
-        async with self.inbox.receive(message.channel.id, message.author.id) as inbound:
-            session = inbound.session
-            if session is None or session.id is None:
-                return
-            lang = session.language
-            if inbound.delivery is Delivery.NOT_OWNER:
-                if inbound.warn:
-                    mention = f"<@{session.user_id}>"
-                    note = text("interview.not_yours", lang, mention=mention)
-                    await message.reply(note, allowed_mentions=_QUIET)
-            elif inbound.delivery is Delivery.BUSY:
-                await message.reply(text("interview.still_grading", lang), allowed_mentions=_QUIET)
-            elif inbound.delivery is Delivery.RECOVER:
-                # The bot stopped while grading the previous answer: grade it now.
-                events = await self.engine.resume(session.id)
-                await self.poster.post(message.channel, session.id, events, lang)
-                await message.reply(text("interview.recovered", lang))
-            else:
-                await self._take_answer(message, session)
-
-    async def _take_answer(self, message: discord.Message, session: Session) -> None:
-        """Grade the owner's message, typed or a voice message, as the answer."""
-        lang = session.language
-        attachment = audio_attachment(message)
-        if attachment is not None and self.speech is not None:
-            heard = await transcribe_attachment(message, attachment, self.speech, lang)
-            if heard is not None:  # else the user was told why; the question is still open
-                await self._answer(message.channel, session, heard[0], heard[1], spoken=True)
-            return
-        if not message.content.strip():
-            key = "interview.audio.not_audio" if message.attachments else "interview.empty_message"
-            await message.reply(text(key, lang))
-            return
-        await self._answer(message.channel, session, message.content)
+        await self.answers.on_message(message)
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
@@ -232,9 +216,11 @@ class InterviewCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
-        """Grade answers that were saved but not graded when the bot last stopped."""
+        """Grade answers saved but not graded when the bot stopped; flag missed messages."""
+        connected_at = discord.utils.utcnow()
         async for session, events in self.inbox.recover_all():
             await self.post_to_session(session, events)
+        await tell_missed(self.bot, self.engine, self.inbox, connected_at)
 
     @commands.Cog.listener()
     async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
@@ -248,29 +234,6 @@ class InterviewCog(commands.Cog):
             )
 
     # ---- helpers -------------------------------------------------------------------
-
-    async def _answer(
-        self,
-        channel: discord.abc.Messageable,
-        session: Session,
-        answer: str,
-        words: tuple[Word, ...] | list[Word] = (),
-        spoken: bool = False,
-    ) -> None:
-        """Grade an answer, streaming the model's coaching, then post the outcome."""
-        assert session.id is not None
-        lang = session.language
-        live = LivePreview(channel, answer, min_interval=self.stream_interval, language=lang)
-        try:
-            async with channel.typing():
-                events = await self.engine.answer(
-                    session.id, answer, words, spoken=spoken, on_section=live.on_section
-                )
-        except BaseException:
-            await live.abandon()
-            raise
-        preview = await live.close()
-        await self.poster.post(channel, session.id, events, lang, preview=preview)
 
     def _place(self, ctx: discord.ApplicationContext) -> Place:
         """Return how to find a session's thread, opening a new one when it is gone."""

@@ -8,6 +8,7 @@ import discord
 
 from bot.catalog import Language
 from bot.copy import text
+from cogs._buttons import parse_id
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +32,8 @@ def parse_privacy_id(value: str) -> tuple[str, int] | None:
     parts = value.split(":")
     if len(parts) != 3 or parts[0] != PREFIX or parts[1] not in (DELETE, CANCEL):
         return None
-    try:
-        return parts[1], int(parts[2])
-    except ValueError:
-        return None
+    user_id = parse_id(parts[2])
+    return None if user_id is None else (parts[1], user_id)
 
 
 def confirm_controls(user_id: int, language: Language = Language.EN) -> discord.ui.View:

@@ -10,6 +10,7 @@ import discord
 from bot.catalog import Language
 from bot.copy import text
 from bot.rounds.model import Rating
+from cogs._buttons import parse_id
 from cogs._shared import persistent_view
 
 log = logging.getLogger(__name__)
@@ -43,9 +44,8 @@ def parse_voice_custom_id(value: str) -> VoiceAction | None:
     parts = value.split(":")
     if len(parts) < 3 or parts[0] != PREFIX:
         return None
-    try:
-        target = int(parts[2])
-    except ValueError:
+    target = parse_id(parts[2])
+    if target is None:
         return None
     if parts[1] == CONSENT and len(parts) == 3:
         return VoiceAction(CONSENT, target)

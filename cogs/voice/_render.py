@@ -34,6 +34,9 @@ COUNTERS_SHOWN = (
     "dropped_no_consent",
     "dropped_unknown_ssrc",
     "malformed",
+    "silence_frames",
+    "padding_only",
+    "early_replayed",
 )
 
 
@@ -173,6 +176,18 @@ def diagnostics_embed(diag: VoiceDiagnostics, round_: Round, name_of: NameOf) ->
         name=say("consented"), value=(consents or say("nobody_yet"))[:1024], inline=False
     )
     stats = diag.stats
+    embed.add_field(
+        name=say("link"),
+        value=say(
+            "link_value",
+            sent=stats.keepalives_sent,
+            echoes=stats.keepalive_echoes,
+            recoveries=stats.dave_recoveries,
+            silence=sum(c.silence_frames for c in stats.users.values()),
+            early=stats.early_buffered,
+        ),
+        inline=False,
+    )
     lines = [
         say("all_line", packets=stats.packets, malformed=stats.malformed, other=stats.non_audio)
     ]

@@ -16,6 +16,8 @@ from bot.rounds.ports import RoundPresenter
 from bot.rounds.run import RoundRequest
 from bot.voice.coach import VoiceCoach
 from cogs._buttons import ButtonRouter, locale_language
+from cogs._cooldown import NO_COOLDOWNS, Cooldowns
+from cogs._cooldown import VOICE as VOICE_COOLDOWN
 from cogs._shared import command, interview_options, option
 from cogs.voice._commands import localise_choices
 from cogs.voice._controls import CONSENT, RATE, VoiceAction, parse_voice_custom_id
@@ -35,9 +37,12 @@ class VoiceCog(commands.Cog):
     voice = discord.SlashCommandGroup(**command(VOICE))
     round_group = discord.SlashCommandGroup(**command(ROUND))
 
-    def __init__(self, bot: discord.Bot, coach: VoiceCoach) -> None:
+    def __init__(
+        self, bot: discord.Bot, coach: VoiceCoach, *, cooldowns: Cooldowns = NO_COOLDOWNS
+    ) -> None:
         self.bot = bot
         self.coach = coach
+        self.cooldowns = cooldowns
         self._names: dict[int, str] = {}
         self.buttons = ButtonRouter()
         self.buttons.route(parse_voice_custom_id, self._click)
@@ -179,8 +184,21 @@ class VoiceCog(commands.Cog):
         language: str,
         turns: int,
     ) -> None:
-        await ctx.defer(ephemeral=True)
         lang = Language(language)
+        # Joining voice is costly: one start per user per cooldown (refunded on failure).
+        with self.cooldowns.charged(ctx.author.id, VOICE_COOLDOWN, lang):
+            await self._join(ctx, mode, kind, level, lang, turns)
+
+    async def _join(
+        self,
+        ctx: discord.ApplicationContext,
+        mode: RoundMode,
+        kind: str,
+        level: str,
+        lang: Language,
+        turns: int,
+    ) -> None:
+        await ctx.defer(ephemeral=True)
         guild, member = _guild_member(ctx, lang)
         channel = _voice_channel_of(member, lang)
         me = guild.me

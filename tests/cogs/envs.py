@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,11 @@ from bot.catalog.bank import QuestionBank
 from bot.coaching.grading import Evaluator
 from bot.discord_app import MockingbirdBot, intents
 from bot.interview.engine import InterviewEngine
+from bot.interview.ports import SessionStore
+from cogs._cooldown import NO_COOLDOWNS, Cooldowns
+from cogs.help import HelpCog
 from cogs.interview import InterviewCog
+from cogs.interview._audio import SpeechServices
 from storage.db import Database
 from storage.sessions import SqliteSessionStore
 from tests.fakes.evaluator import ScriptedEvaluator, make_bank
@@ -60,14 +64,25 @@ async def make_env(
     fake: FakeDiscord,
     bank: QuestionBank | None = None,
     grader: Evaluator | None = None,
+    *,
+    speech: SpeechServices | None = None,
+    cooldowns: Cooldowns = NO_COOLDOWNS,
+    store: Callable[[Database], SessionStore] = SqliteSessionStore,
+    help_cog: bool = False,
 ) -> AsyncIterator[Env]:
-    """Yield the interview cog on a fresh SQLite file, with a scripted grader by default."""
+    """Yield the interview cog on a fresh SQLite file, with a scripted grader by default.
+
+    ``store`` wraps the database in the session store (a test may refuse some writes);
+    ``help_cog`` adds `/help` and the answer to stale buttons.
+    """
     db = await Database(tmp_path / "bot.sqlite3").open()
     evaluator = ScriptedEvaluator()
-    engine = InterviewEngine(SqliteSessionStore(db), bank or make_bank(), grader or evaluator)
+    engine = InterviewEngine(store(db), bank or make_bank(), grader or evaluator)
     bot = MockingbirdBot(intents=intents())
-    cog = InterviewCog(bot, engine)
+    cog = InterviewCog(bot, engine, speech, cooldowns=cooldowns)
     bot.add_cog(cog)
+    if help_cog:
+        bot.add_cog(HelpCog(bot))
     try:
         async with harness(bot, fake) as h:
             yield Env(h, engine, evaluator, cog)

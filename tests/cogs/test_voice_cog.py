@@ -154,7 +154,14 @@ async def make_env(
         }
 
     connector = ScriptedConnector(members_of)
-    coach = VoiceCoach(engine, connector, store, turn_timeout_s=30.0, idle_timeout_s=idle_timeout_s)
+    coach = VoiceCoach(
+        engine,
+        connector,
+        store,
+        turn_timeout_s=30.0,
+        idle_timeout_s=idle_timeout_s,
+        reconnect_grace_s=0.2,
+    )
     bot.add_cog(InterviewCog(bot, engine))
     bot.add_cog(VoiceCog(bot, coach))
     try:
@@ -317,7 +324,10 @@ async def test_diagnose_shows_transport_dave_listening_and_counters(env: Env) ->
     await env.consent(env.h.alice)
     counters = env.link.stats.for_user(env.uid(env.h.alice))
     counters.packets, counters.decoded_frames, counters.dave_failures = 42, 40, 2
+    counters.silence_frames, counters.early_replayed = 3, 4
     env.link.stats.packets = 45
+    env.link.stats.keepalives_sent, env.link.stats.keepalive_echoes = 12, 11
+    env.link.stats.dave_recoveries, env.link.stats.early_buffered = 1, 4
     await env.h.slash("voice", "diagnose")
     body = env.fake.bodies_to("POST", "/webhooks/{application_id}/{interaction_token}")[-1]
     assert body["flags"] == 64
@@ -328,6 +338,10 @@ async def test_diagnose_shows_transport_dave_listening_and_counters(env: Env) ->
     assert "Alice" in fields["Consented"]
     assert "**Alice**: packets 42 · decoded 40 · DAVE failures 2" in fields["Receive counters"]
     assert "all: packets 45" in fields["Receive counters"]
+    assert fields["Live link"] == (
+        "keepalives sent 12 · echoes 11 · DAVE recoveries 1 · silence frames 3 · early-buffered 4"
+    )
+    assert "silence frames 3 · kept from before op 5 4" in fields["Receive counters"]
 
 
 # ---- /round ----------------------------------------------------------------------------
@@ -441,6 +455,21 @@ async def test_empty_channel_ends_the_round(env: Env) -> None:
     summary = env.embeds()[-1]
     assert summary["title"] == "Round stopped"
     assert "Everyone left the voice channel" in summary["description"]
+
+
+async def test_the_bot_rejoining_within_the_grace_keeps_the_session(env: Env) -> None:
+    await env.start_solo()
+    await env.consent(env.h.alice)
+    await env.h.join_voice(env.fake.bot_user, env.voice_id)
+    # py-cord recovers a dropped voice websocket by leaving and joining again.
+    env.h.feed(
+        "VOICE_STATE_UPDATE", env.fake.set_voice_state(env.h.guild_id, env.fake.bot_user, None)
+    )
+    await env.h.join_voice(env.fake.bot_user, env.voice_id)
+    await asyncio.sleep(0.3)
+    await env.quiesce()
+    assert not env.link.closed and env.coach.active(env.h.guild_id) is not None
+    assert not any("disconnected from the voice channel" in t for t in env.texts())
 
 
 async def test_bot_disconnected_ends_the_session(env: Env) -> None:

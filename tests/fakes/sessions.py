@@ -67,6 +67,7 @@ class InMemorySessionStore:
             turns=[],
             created_at=session.created_at.astimezone(UTC),
             rewind_turn_id=None,  # the SQLite store does not insert it either
+            rewind_answer=None,
         )
         self._touch(session.id)
         return session
@@ -109,11 +110,19 @@ class InMemorySessionStore:
             raise ConstraintViolation(f"no turn {turn_id}")
         stored = self.sessions.get(session_id)
         if stored is not None:
-            stored.rewind_turn_id = turn_id
+            stored.rewind_turn_id, stored.rewind_answer = turn_id, None
+            self._touch(session_id)
+
+    async def save_rewind_answer(self, session_id: int, answer: str) -> None:
+        """Save the retry of the rewound question before it is graded."""
+        stored = self.sessions.get(session_id)
+        if stored is not None and stored.rewind_turn_id is not None:
+            stored.rewind_answer = answer
             self._touch(session_id)
 
     async def save_attempt(self, attempt: Attempt) -> Attempt:
-        """Insert a retry of a turn and return it with its id."""
+        """Insert a retry of a turn and return it with its id; a rewind waiting for this
+        retry (and its saved answer) is cleared in the same write."""
         row = self.turns.get(attempt.turn_id)
         if row is None:
             raise ConstraintViolation(f"no turn {attempt.turn_id}")
@@ -126,6 +135,9 @@ class InMemorySessionStore:
         )
         # A retry is activity: it keeps the session from being pruned by retention.
         self._touch(row.session_id)
+        for stored in self.sessions.values():
+            if stored.rewind_turn_id == attempt.turn_id:
+                stored.rewind_turn_id, stored.rewind_answer = None, None
         return attempt
 
     async def prune(self, older_than: datetime) -> int:
@@ -201,12 +213,22 @@ class InMemorySessionStore:
         return out
 
     async def sessions_awaiting_grade(self) -> list[int]:
-        """Return active sessions whose newest turn was answered but not graded."""
+        """Return active sessions whose newest turn was answered but not graded, and
+        sessions (of any status) whose rewind retry was saved but not graded."""
+        return self._waiting(TurnStatus.ANSWERED, retry_saved=True)
+
+    async def sessions_awaiting_answer(self) -> list[int]:
+        """Return active sessions whose newest prompt waits for an answer, and sessions (of
+        any status) waiting for a rewind retry."""
+        return self._waiting(TurnStatus.ASKED, retry_saved=False)
+
+    def _waiting(self, newest_status: TurnStatus, *, retry_saved: bool) -> list[int]:
         waiting = []
         for sid, s in sorted(self.sessions.items()):
             turns = self._turns_of(sid)
             newest = turns[-1].status if turns else None
-            if s.status is SessionStatus.ACTIVE and newest is TurnStatus.ANSWERED:
+            retry = s.rewind_turn_id is not None and (s.rewind_answer is not None) == retry_saved
+            if retry or (s.status is SessionStatus.ACTIVE and newest is newest_status):
                 waiting.append(sid)
         return waiting
 

@@ -136,7 +136,7 @@ async def test_good_reply_gives_a_grounded_llm_evaluation(
     assert ev.provenance is not None
     assert ev.provenance.provider == "openai" and ev.provenance.model
     assert ev.provenance.prompt_id == "evaluate"
-    assert ev.provenance.prompt_version == "v3"
+    assert ev.provenance.prompt_version == "v4"
     assert not ev.model_missing
     assert ev.dropped_quotes == 0
     assert_grounded(STORY, ev)

@@ -27,7 +27,7 @@ def test_there_are_prompt_files() -> None:
     assert {"evaluate", "follow_up", "question_gen"} <= ids
     langs = {p.name.split(".")[1] for p in FILES if p.parent.name == "evaluate"}
     versions = {p.name.split(".")[0] for p in FILES if p.parent.name == "evaluate"}
-    assert langs == {"en", "ko"} and versions == {"v1", "v2", "v3"}
+    assert langs == {"en", "ko"} and versions == {"v1", "v2", "v3", "v4"}
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -96,12 +96,12 @@ def test_split_is_deterministic_and_matches_weights(tmp_path: Path) -> None:
     assert 0.45 < share < 0.55  # weights are 50/50
 
 
-def test_live_evaluation_prompt_is_v3_and_older_versions_are_retired() -> None:
+def test_live_evaluation_prompt_is_v4_and_older_versions_are_retired() -> None:
     reg = PromptRegistry.load()
     chosen = {
         reg.choose("evaluate", lang, f"s{i}").version for lang in ("en", "ko") for i in range(50)
     }
-    assert chosen == {"v3"}
+    assert chosen == {"v4"}
 
 
 def _write(root: Path, version: str, weight: int) -> None:

@@ -61,6 +61,34 @@ INSERT INTO llm_calls (prompt_id, prompt_version, language, provider, model, ok,
 INSERT INTO llm_budget (guild_id, day, tokens) VALUES (500, '2026-11-23', 100);
 INSERT INTO guild_llm_keys (guild_id, provider, ciphertext, updated_at)
     VALUES (500, 'openai', 'x', '{T}');
+INSERT INTO skill_states (id, user_id, skill_id, level, observations, recent, last_practised)
+    VALUES (81, {ALICE}, 'results', 40, 1, '[40]', '{T}'),
+    (82, {BOB}, 'results', 60, 1, '[60]', '{T}');
+INSERT INTO skill_evidence (id, user_id, skill_id, turn_id, session_id, score, rule_id, quote, at)
+    VALUES (83, {ALICE}, 'results', 11, 1, 35, 'structure.result_missing', NULL, '{T}'),
+    (84, {BOB}, 'results', 12, 2, 35, 'structure.result_missing', 'BOB', '{T}');
+INSERT INTO drill_schedules (id, user_id, skill_id, card, due, last_rating, last_review)
+    VALUES (85, {ALICE}, 'results', '{{}}', '{T}', 1, '{T}'),
+    (86, {BOB}, 'results', '{{}}', '{T}', 3, '{T}');
+INSERT INTO practice_log (id, user_id, turn_id, session_id, number, question_id, kind, level,
+    language, score, problems, at) VALUES
+    (87, {ALICE}, 11, 1, 1, 'q1', 'behavioral', 'mid', 'en', 70, '[]', '{T}'),
+    (88, {BOB}, 12, 2, 1, 'q1', 'behavioral', 'mid', 'en', 60, '[]', '{T}');
+INSERT INTO drills (id, session_id, user_id, skills, question_ids, created_at) VALUES
+    (89, 1, {ALICE}, '[]', '[]', '{T}'), (90, 2, {BOB}, '[]', '[]', '{T}');
+INSERT INTO stories (id, user_id, title, competencies, terms, strong, language, created_at,
+    updated_at) VALUES (91, {ALICE}, 'ALICE-STORY', '[]', '[]', '[]', 'en', '{T}', '{T}'),
+    (92, {BOB}, 'BOB-STORY', '[]', '[]', '[]', 'en', '{T}', '{T}');
+INSERT INTO story_tellings (id, story_id, user_id, session_id, turn_id, number, question_id,
+    score, excerpt, at) VALUES
+    (93, 91, {ALICE}, 1, 11, 1, 'q1', 70, 'ALICE-ANSWER', '{T}'),
+    (94, 92, {BOB}, 2, 12, 1, 'q1', 60, 'BOB-ANSWER', '{T}');
+INSERT INTO negotiations (id, user_id, guild_id, channel_id, language, setup, seed, state,
+    status, created_at, updated_at) VALUES
+    (95, {ALICE}, 500, 700, 'en', '{{}}', 1, '{{}}', 'finished', '{T}', '{T}'),
+    (96, {BOB}, 500, 701, 'en', '{{}}', 2, '{{}}', 'active', '{T}', '{T}');
+INSERT INTO negotiation_turns (id, negotiation_id, idx, speaker, text, created_at) VALUES
+    (97, 95, 0, 'candidate', 'ALICE-ASK', '{T}'), (98, 96, 0, 'candidate', 'BOB-ASK', '{T}');
 """
 
 

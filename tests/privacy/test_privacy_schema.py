@@ -160,40 +160,49 @@ async def test_every_table_holding_a_user_id_is_declared(db: Database) -> None:
 
 async def test_the_registry_accepts_the_shipped_declarations(db: Database) -> None:
     names = [d.name for d in sqlite_privacy_registry(db).declarations()]
-    assert names == ["accounts", "sessions", "rounds", "llm_usage"]
+    assert names == [
+        "accounts",
+        "sessions",
+        "rounds",
+        "llm_usage",
+        "progress",
+        "stories",
+        "negotiations",
+    ]
     for d in declarations():
         assert all(n.reason.strip() for n in d.not_personal), d.name
 
 
 async def test_an_undeclared_user_column_fails(db: Database) -> None:
     await db.conn.executescript(
-        "CREATE TABLE stories (id INTEGER PRIMARY KEY, owner_id INTEGER, title TEXT);"
-        "CREATE TABLE story_tags (id INTEGER PRIMARY KEY,"
-        " story_id INTEGER REFERENCES stories(id), tag TEXT);"
+        "CREATE TABLE anecdotes (id INTEGER PRIMARY KEY, owner_id INTEGER, title TEXT);"
+        "CREATE TABLE anecdote_tags (id INTEGER PRIMARY KEY,"
+        " anecdote_id INTEGER REFERENCES anecdotes(id), tag TEXT);"
         "CREATE TABLE reports (id INTEGER PRIMARY KEY,"
         " requested_by INTEGER, subject INTEGER REFERENCES users(id));"
     )
     found = violations(await read_schema(db), declarations())
-    assert "stories.owner_id holds a user id and no store declares it" in found
+    assert "anecdotes.owner_id holds a user id and no store declares it" in found
     assert "reports.requested_by holds a user id and no store declares it" in found
     assert "reports.subject holds a user id and no store declares it" in found
-    assert "table story_tags is declared by no store" in found
+    assert "table anecdote_tags is declared by no store" in found
 
-    # Declaring the story bank leaves its child table: its rows are the owner's too.
-    stories = StoreDeclaration(
-        name="stories", tables=(PersonalTable("stories", user_columns=("owner_id",)),)
+    # Declaring the anecdote bank leaves its child table: its rows are the owner's too.
+    anecdotes = StoreDeclaration(
+        name="anecdotes", tables=(PersonalTable("anecdotes", user_columns=("owner_id",)),)
     )
-    found = violations(await read_schema(db), [*declarations(), stories])
-    assert not any(line.startswith("stories.") for line in found)
+    found = violations(await read_schema(db), [*declarations(), anecdotes])
+    assert not any(line.startswith("anecdotes.") for line in found)
     assert any(
-        line.startswith("story_tags.story_id points into personal table stories") for line in found
+        line.startswith("anecdote_tags.anecdote_id points into personal table anecdotes")
+        for line in found
     )
 
     complete = StoreDeclaration(
-        name="stories",
+        name="anecdotes",
         tables=(
-            PersonalTable("stories", user_columns=("owner_id",)),
-            PersonalTable("story_tags", parents=(Via("story_id", "stories"),)),
+            PersonalTable("anecdotes", user_columns=("owner_id",)),
+            PersonalTable("anecdote_tags", parents=(Via("anecdote_id", "anecdotes"),)),
         ),
     )
     reports = StoreDeclaration(

@@ -37,6 +37,9 @@ TOP_KEYS = [
     "counts",
     "sessions",
     "voice",
+    "progress",
+    "stories",
+    "negotiations",
 ]
 COUNT_KEYS = [
     "sessions",
@@ -48,7 +51,19 @@ COUNT_KEYS = [
     "ratings_received",
     "ratings_given",
     "rounds_hosted",
+    "skills",
+    "skill_evidence",
+    "drill_schedules",
+    "practice_log",
+    "drills",
+    "stories",
+    "story_tellings",
+    "negotiations",
+    "negotiation_messages",
 ]
+# The progress, story and negotiation stores: nothing of theirs is seeded here
+# (tests/privacy seeds them).
+PROGRESS_COUNTS = dict.fromkeys(COUNT_KEYS[COUNT_KEYS.index("skills") :], 0)
 
 
 def evaluation(score: int) -> Evaluation:
@@ -307,6 +322,7 @@ async def test_delete_removes_everything_of_the_user_and_keeps_the_other_user(
         "ratings_received": 1,
         "ratings_given": 1,
         "rounds_hosted": 2,
+        **PROGRESS_COUNTS,
     }
     assert deletion.counts.total == 15  # hosted rounds are shared, not the user's own rows
     assert deletion.outcome("user_rows") == 1 and not deletion.nothing

@@ -160,7 +160,9 @@ def test_malformed_rtcp_and_unknown_ssrc_are_counted_never_raised(collector: Col
         pipeline.feed(packet, float(n))
     stats = pipeline.stats
     assert (stats.packets, stats.non_audio, stats.malformed) == (6, 1, 3)
-    assert stats.for_user(0).dropped_unknown_ssrc == 1
+    assert stats.early_buffered == 1 and stats.for_user(0).dropped_unknown_ssrc == 0
+    pipeline.tick(600.0)  # nobody claimed SSRC 99 within the hold time
+    assert stats.for_user(0).dropped_unknown_ssrc == 1 and pipeline.early_held == 0
     assert stats.for_user(ALICE).malformed == 1
     rng = np.random.default_rng(7)
     for n in range(300):  # fuzz: random bytes shaped like RTP must never raise

@@ -70,7 +70,8 @@ def test_json_output_has_the_documented_shape(capture: Path, whisper: WhisperSTT
     out = io.StringIO()
     assert replay_main([str(capture), "--json"], out, stt=whisper) == 0
     data = json.loads(out.getvalue())
-    assert set(data) == {"users", "stats"}
+    assert set(data) == {"users", "stats", "warnings"}
+    assert data["warnings"] == []
     assert set(data["users"]) == {str(ALICE), str(BOB)}
     [alice], [bob] = data["users"][str(ALICE)], data["users"][str(BOB)]
     assert set(alice) == {"start_ms", "end_ms", "text"}
