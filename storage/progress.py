@@ -136,6 +136,45 @@ class SqliteProgressStore:
                 ],
             )
 
+    async def practised(self, user_id: int, state: SkillState, schedule: Schedule | None) -> None:
+        """Write one skill's state and schedule after practice that is not an answer."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT OR IGNORE INTO users (id, created_at) VALUES (?, ?)",
+                (user_id, _ts(state.last_practised)),
+            )
+            await conn.execute(
+                "INSERT INTO skill_states (user_id, skill_id, level, observations, recent,"
+                " last_practised) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (user_id, skill_id) DO UPDATE SET level = excluded.level,"
+                " observations = excluded.observations, recent = excluded.recent,"
+                " last_practised = excluded.last_practised",
+                (
+                    user_id,
+                    state.skill_id,
+                    max(0.0, min(100.0, state.level)),
+                    state.observations,
+                    json.dumps(list(state.recent)),
+                    _ts(state.last_practised),
+                ),
+            )
+            if schedule is not None:
+                await conn.execute(
+                    "INSERT INTO drill_schedules (user_id, skill_id, card, due, last_rating,"
+                    " last_review) VALUES (?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (user_id, skill_id) DO UPDATE SET card = excluded.card,"
+                    " due = excluded.due, last_rating = excluded.last_rating,"
+                    " last_review = excluded.last_review",
+                    (
+                        user_id,
+                        schedule.skill_id,
+                        json.dumps(schedule.card),
+                        _ts(schedule.due),
+                        schedule.last_rating,
+                        _ts(schedule.last_review),
+                    ),
+                )
+
     async def skills(self, user_id: int) -> dict[str, SkillState]:
         """Return the user's skill states by skill id."""
         rows = await self._rows("SELECT * FROM skill_states WHERE user_id = ?", (user_id,))

@@ -136,9 +136,12 @@ _YOU_KNOW_GRAMMATICAL_AFTER: Final = frozenset(
 _I_MEAN_GRAMMATICAL_BEFORE: Final = frozenset({"what", "that", "which", "if", "do", "did"})
 _I_MEAN_GRAMMATICAL_AFTER: Final = frozenset({"it", "that", "to", "what", "business", "well"})
 _ADVERB_FILLERS: Final = frozenset({"actually", "basically", "literally"})
+# The only English words `_filler_at` can call a filler (besides filled pauses): a cheap gate.
+_ENGLISH_TRIGGERS: Final = frozenset({"you", "i", "like", "so", "right"}) | _ADVERB_FILLERS
 
 _WORD_CHARS = re.compile(r"[^\w'’]+", re.UNICODE)
 _INNER = re.compile(r"^[^\w]*(.*?)[^\w'’]*$", re.UNICODE | re.DOTALL)
+_PARTS = re.compile(r"^([^\w]*)(.*?)([^\w'’]*)$", re.UNICODE | re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,7 +338,7 @@ class _Token:
     def of(cls, word: Word) -> _Token:
         """Split a recognised word into leading punctuation, core and trailing punctuation."""
         text = unicodedata.normalize("NFC", word.text.strip())
-        match = re.match(r"^([^\w]*)(.*?)([^\w'’]*)$", text, flags=re.UNICODE | re.DOTALL)
+        match = _PARTS.match(text)
         lead, core, trail = match.groups() if match else ("", text, "")
         core = _WORD_CHARS.sub("", core.lower()).replace("’", "'")
         return cls(core, lead, trail, word.start_ms, word.end_ms)
@@ -343,7 +346,7 @@ class _Token:
     @property
     def hangul(self) -> bool:
         """Tell whether the token is written in Hangul."""
-        return any(
+        return not self.core.isascii() and any(
             "\uac00" <= char <= "\ud7a3" or "\u3131" <= char <= "\u318e" for char in self.core
         )
 
@@ -403,7 +406,7 @@ def _filler_at(tokens: Sequence[_Token], index: int, *, english: bool = True) ->
         return 1 if _korean_filler(token, previous, following) else 0
     if _is_hesitation(word):
         return 1
-    if not english:
+    if not english or word not in _ENGLISH_TRIGGERS:
         return 0
     opens_sentence = previous is None or previous.ends_sentence
     opens_clause = previous is None or previous.ends_clause

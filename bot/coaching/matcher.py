@@ -86,6 +86,10 @@ def parse_phrase(phrase: str, mode: MatchMode, stem: Callable[[str], str]) -> tu
     return tuple(elements)
 
 
+# Distinct words whose phrase heads are remembered before the memory starts again.
+_HEADS_CACHE = 50_000
+
+
 class PhraseMatcher:
     """Every category's phrases, indexed by their first word for a single scan."""
 
@@ -115,8 +119,20 @@ class PhraseMatcher:
                 index.setdefault(head.value, []).append(phrase)
         self._prefix_lengths = sorted({len(k) for k in self._prefix})
         self._sub_lengths = sorted({len(k) for k in self._sub})
+        # The phrases a word can start depend only on the word: remember them per word.
+        self._heads_of: dict[tuple[str, str], _Heads] = {}
 
-    def _heads(self, token: Token) -> list[_Phrase]:
+    def _heads(self, token: Token) -> _Heads:
+        key = (token.norm, token.stem)
+        cached = self._heads_of.get(key)
+        if cached is None:
+            cached = _Heads.of(self._find_heads(token))
+            if len(self._heads_of) >= _HEADS_CACHE:
+                self._heads_of.clear()
+            self._heads_of[key] = cached
+        return cached
+
+    def _find_heads(self, token: Token) -> list[_Phrase]:
         found: list[_Phrase] = []
         found += self._exact.get(token.norm, ())
         found += self._stem.get(token.stem, ())
@@ -138,8 +154,12 @@ class PhraseMatcher:
         busy_until: dict[str, int] = {}
         count = len(tokens)
         for i, token in enumerate(tokens):
+            heads = self._heads(token)
+            if heads.empty:
+                continue
+            following = tokens[i + 1] if i + 1 < count else None
             best: dict[str, int] = {}
-            for phrase in self._heads(token):
+            for phrase in heads.candidates(following):
                 if busy_until.get(phrase.category, 0) > i:
                     continue
                 size = len(phrase.elements)
@@ -154,3 +174,52 @@ class PhraseMatcher:
                 )
                 busy_until[category] = last
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Heads:
+    """The phrases one word can start, sorted by what their second word must be."""
+
+    singles: tuple[_Phrase, ...]
+    by_exact: Mapping[str, tuple[_Phrase, ...]]
+    by_stem: Mapping[str, tuple[_Phrase, ...]]
+    rest: tuple[_Phrase, ...]
+
+    @property
+    def empty(self) -> bool:
+        """Tell whether the word starts no phrase at all."""
+        return not (self.singles or self.by_exact or self.by_stem or self.rest)
+
+    @classmethod
+    def of(cls, phrases: Iterable[_Phrase]) -> _Heads:
+        """Index phrases by their second element when it is an exact word or a stem."""
+        singles: list[_Phrase] = []
+        rest: list[_Phrase] = []
+        by_exact: dict[str, list[_Phrase]] = {}
+        by_stem: dict[str, list[_Phrase]] = {}
+        for phrase in phrases:
+            if len(phrase.elements) == 1:
+                singles.append(phrase)
+                continue
+            second = phrase.elements[1]
+            if second.op is _Op.EXACT:
+                by_exact.setdefault(second.value, []).append(phrase)
+            elif second.op is _Op.STEM:
+                by_stem.setdefault(second.value, []).append(phrase)
+            else:
+                rest.append(phrase)
+        return cls(
+            tuple(singles),
+            {k: tuple(v) for k, v in by_exact.items()},
+            {k: tuple(v) for k, v in by_stem.items()},
+            tuple(rest),
+        )
+
+    def candidates(self, following: Token | None) -> list[_Phrase]:
+        """Return the phrases that may match, given the next word (None at the end)."""
+        found = list(self.singles)
+        if following is not None:
+            found += self.by_exact.get(following.norm, ())
+            found += self.by_stem.get(following.stem, ())
+            found += self.rest
+        return found

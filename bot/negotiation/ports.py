@@ -132,12 +132,7 @@ class Clock(Protocol):
 
 
 class SkillFeed(Protocol):
-    """The skill graph's intake for negotiation practice (``bot/progress``, when wired).
-
-    The progress domain records graded interview answers (``ProgressStore.record`` of a
-    ``GraphUpdate`` keyed by an interview turn); it has no intake for other practice yet, so
-    nothing implements this port today and the service runs without it.
-    """
+    """The skill graph's intake for negotiation practice (``bot.negotiation.skills``)."""
 
     async def negotiation_practised(self, user_id: int, debrief: Debrief) -> None:
         """Record one finished negotiation as evidence for the "negotiation" skill."""

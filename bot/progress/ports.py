@@ -69,6 +69,10 @@ class ProgressStore(Protocol):
         """Return the user's interview count, practice days and last interviews' scores."""
         ...
 
+    async def practised(self, user_id: int, state: SkillState, schedule: Schedule | None) -> None:
+        """Write one skill's state and schedule after practice that is not an answer."""
+        ...
+
     async def save_drill(self, drill: DrillRecord) -> None:
         """Remember which skills a drill's interview works on."""
         ...

@@ -132,6 +132,18 @@ class ProgressService:
             return []
         return self._drill_check(drill, observations, turn.id, session.language)
 
+    async def practised(self, user_id: int, skill_id: str, score: int) -> None:
+        """Count practice outside an interview (a negotiation) towards one skill."""
+        if self.catalogue.get(skill_id) is None:
+            raise KeyError(skill_id)
+        now = self._clock.now()
+        score = max(0, min(100, score))
+        states = await self._store.skills(user_id)
+        schedules = await self._store.schedules(user_id)
+        state = advance(states.get(skill_id), Observation(skill_id, score), now)
+        schedule = self._scheduler.review(schedules.get(skill_id), user_id, skill_id, score, now)
+        await self._store.practised(user_id, state, schedule)
+
     def _drill_check(
         self,
         drill: DrillRecord,

@@ -54,6 +54,12 @@ class InMemoryProgressStore:
             for old in mine[:-EVIDENCE_PER_SKILL]:
                 rows.remove(old)
 
+    async def practised(self, user_id: int, state: SkillState, schedule: Schedule | None) -> None:
+        """Write one skill's state and schedule."""
+        self.states.setdefault(user_id, {})[state.skill_id] = state
+        if schedule is not None:
+            self.schedule_rows.setdefault(user_id, {})[schedule.skill_id] = schedule
+
     async def skills(self, user_id: int) -> dict[str, SkillState]:
         """Return the user's skill states."""
         return dict(self.states.get(user_id, {}))

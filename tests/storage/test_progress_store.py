@@ -97,6 +97,20 @@ async def test_an_update_reads_back(env: Env) -> None:
     assert await env.store.skills(USER + 1) == {}
 
 
+async def test_practice_outside_an_interview_reads_back(env: Env) -> None:
+    state = SkillState("negotiation", 64.0, 1, (64,), T0)
+    schedule = Schedule("negotiation", {"card_id": 7}, T0 + timedelta(days=3), 3, T0)
+    await env.store.practised(USER, state, schedule)
+    later = SkillState("negotiation", 70.0, 2, (64, 76), T0 + timedelta(days=1))
+    await env.store.practised(USER, later, None)
+    assert (await env.store.skills(USER))["negotiation"] == later
+    assert (await env.store.schedules(USER))["negotiation"] == schedule
+    assert await env.store.practice(USER, 5) == []
+    # Someone whose first practice is a negotiation has no interview (and no user row) yet.
+    await env.store.practised(USER + 9, state, None)
+    assert (await env.store.skills(USER + 9))["negotiation"] == state
+
+
 async def test_evidence_is_bounded_per_skill(env: Env) -> None:
     session_id, turn_id = env.turns[0]
     for n in range(EVIDENCE_PER_SKILL + 5):
