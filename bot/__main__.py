@@ -1,5 +1,5 @@
 """`python -m bot`: run | migrate | health | models | rehearse | evaluate | transcribe |
-prompts | voice."""
+prompts | voice | report."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from bot.cli.negotiate import add_command as add_negotiate_command
 from bot.cli.options import configured_whisper_model, question_count
 from bot.cli.progress_args import COMMANDS as PROGRESS_COMMANDS
 from bot.cli.progress_args import add_commands as add_progress_commands
+from bot.cli.report import add_command as add_report_command
 from bot.config import Settings, describe_invalid_settings
 from bot.errors import CoachError, ConfigError
 
@@ -71,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
         help="SQLite file to keep interviews in (default: DATABASE_PATH, "
         "data/mockingbird.sqlite3); ':memory:' keeps nothing",
     )
+    rehearse.add_argument("--resume", help="a resume PDF: questions about your own projects")
+    rehearse.add_argument("--job", help="a job description (text file, its title on line 1)")
 
     transcribe = sub.add_parser("transcribe", help="transcribe a recording, print delivery")
     transcribe.add_argument("file", help="audio file: ogg/opus, mp3, wav, m4a")
@@ -99,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_progress_commands(sub)
     add_negotiate_command(sub)
+    add_report_command(sub)
     return parser
 
 
@@ -196,7 +200,7 @@ async def main(argv: Sequence[str] | None = None) -> int:
     # Before anything is logged: py-cord logs raw gateway events (modal values included) at
     # DEBUG; keys and tokens are masked by shape until the settings say their exact values.
     install_log_redaction()
-    terminal = ("rehearse", "evaluate", "transcribe", "voice", *PROGRESS_COMMANDS)
+    terminal = ("rehearse", "evaluate", "transcribe", "voice", "report", *PROGRESS_COMMANDS)
     if args.log_level is None and args.command in terminal:
         # Terminal commands keep the screen for the interview itself, unless asked otherwise.
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
@@ -224,6 +228,10 @@ async def main(argv: Sequence[str] | None = None) -> int:
             from bot.cli.negotiate import main as negotiate_main
 
             return await negotiate_main(args, settings)
+        if command == "report":
+            from bot.cli.report import main as report_main
+
+            return await report_main(args, settings)
         if command in PROGRESS_COMMANDS:
             from bot.cli.progress import main as progress_main
 
@@ -233,7 +241,14 @@ async def main(argv: Sequence[str] | None = None) -> int:
 
             count = args.count or settings.interview.default_question_count
             return await rehearse(
-                args.kind, args.level, count, args.language, settings, database=args.db
+                args.kind,
+                args.level,
+                count,
+                args.language,
+                settings,
+                database=args.db,
+                resume=args.resume,
+                job=args.job,
             )
         if command == "transcribe":
             from bot.cli.transcribe import transcribe

@@ -19,7 +19,10 @@ from bot.coaching.offline_evaluator import OfflineEvaluator
 from bot.coaching.rubric import Rubric
 from bot.config import STT_NEEDS_OPENAI_KEY, Settings
 from bot.discord_app import MockingbirdBot, new_bot
+from bot.documents import PdfReader
 from bot.errors import ConfigError
+from bot.guilds import BotDefaults, GuildSettingsService, ServerQuestions
+from bot.guilds.questions import load_schema
 from bot.interview.desk import InterviewDesk
 from bot.interview.engine import InterviewEngine, SystemClock
 from bot.interview.inbox import AnswerInbox
@@ -35,34 +38,54 @@ from bot.llm.guild_routing import (
 from bot.llm.health import HealthTracker
 from bot.llm.keys import SecretRedactor, install_redaction
 from bot.llm.negotiator import ModelRecruiterVoice
+from bot.llm.profiler import ModelProfileReader
 from bot.llm.prompts import PromptRegistry
 from bot.llm.router import LLMRouter
 from bot.negotiation import CurrencyTable, NegotiationService
+from bot.negotiation.skills import SkillGraphFeed
 from bot.privacy import PrivacyService
+from bot.profile import JobMemory, Memories, ProfileService
 from bot.progress import DrillService, ProgressService, SkillCatalogue
-from bot.reports import ProgressCharts, ReportWorker
+from bot.reports import ProgressCharts, ReportService, ReportWorker
+from bot.rounds.history import RoundHistory
+from bot.rounds.scheduling import ScheduleService
 from bot.speech.audio import AudioLimits
 from bot.speech.stt import OpenAITranscriber, SpeechToText, WhisperSTT
 from bot.speech.tts import TextToSpeech, build_tts
 from bot.stories import CompetencySet, StoryReader, StoryService
 from bot.voice.coach import VoiceCoach
 from bot.voice.discord_link import DiscordVoiceConnector
-from cogs._cooldown import INTERVIEW, NO_COOLDOWNS, VOICE, Cooldowns
+from cogs._cooldown import INTERVIEW, NO_COOLDOWNS, REPORT, VOICE, Cooldowns
 from cogs.admin import AdminCog, UnreadableKeysNotice
 from cogs.help import HelpCog
 from cogs.interview import InterviewCog
 from cogs.interview._audio import SpeechServices
 from cogs.negotiate import NegotiateCog
 from cogs.privacy import PrivacyCog
+from cogs.profile import ProfileCog
 from cogs.progress import ProgressCog
+from cogs.rounds import RoundDesk, TextRoundsCog
+from cogs.schedule import DiscordAnnouncer, DiscordCalendar, DiscordRoundStarter, ScheduleCog
+from cogs.settings import QuestionsCog, SettingsCog
 from cogs.stories import StoriesCog
 from cogs.voice import VoiceCog
 from storage.db import Database
-from storage.llm_usage import SqliteBudget, SqliteGuildKeys, SqliteUsageSink, SqliteUsageTotals
+from storage.guild_settings import SqliteGuildRetention, SqliteGuildSettings
+from storage.llm_usage import (
+    GuildBudgets,
+    SqliteBudget,
+    SqliteGuildKeys,
+    SqliteUsageSink,
+    SqliteUsageTotals,
+)
 from storage.negotiations import SqliteNegotiationStore
 from storage.privacy import SqlitePrivacyLookups, sqlite_privacy_registry
+from storage.profiles import SqliteProfileStore
 from storage.progress import SqliteProgressStore
+from storage.questions_server import SqliteServerQuestions
+from storage.round_history import SqliteRoundHistory
 from storage.rounds import SqliteRoundStore
+from storage.schedules import SqliteScheduleStore
 from storage.sessions import SqliteSessionStore
 from storage.stories import SqliteStoryStore
 
@@ -105,8 +128,13 @@ class LLMServices:
     budget: SqliteBudget
 
 
-def build_llm_services(settings: Settings, db: Database, rubric: Rubric) -> LLMServices:
-    """Build the bot's router, per-server routing and the evaluator (offline when neither)."""
+def build_llm_services(
+    settings: Settings, db: Database, rubric: Rubric, per_guild: GuildBudgets | None = None
+) -> LLMServices:
+    """Build the bot's router, per-server routing and the evaluator (offline when neither).
+
+    ``per_guild`` gives servers' own (lower) daily budgets; the bot's is every one's default.
+    """
     llm = settings.llm
     sink = SqliteUsageSink(db)
     factory = provider_factory(llm)
@@ -127,7 +155,7 @@ def build_llm_services(settings: Settings, db: Database, rubric: Rubric) -> LLMS
     )
     vault = master_vault(llm.master_key, redactor)
     install_redaction(redactor)
-    budget = SqliteBudget(db, llm.llm_daily_token_budget)
+    budget = SqliteBudget(db, llm.llm_daily_token_budget, per_guild=per_guild)
     if vault is None:
         log.info("MOCKINGBIRD_MASTER_KEY is not set: servers cannot bring their own model keys")
     # The key store is wired even without a vault so an admin can still delete a stored key.
@@ -190,6 +218,29 @@ def build_learning(prompts: Path, db: Database, clock: Clock) -> Learning:
     return Learning(progress, stories, progress_store, story_store, reports)
 
 
+@dataclass(frozen=True, slots=True)
+class Guilds:
+    """Per-server settings and question sets (read through caches ``start_up`` fills)."""
+
+    settings: GuildSettingsService
+    questions: ServerQuestions
+
+
+def build_guilds(settings: Settings, db: Database, bank: QuestionBank) -> Guilds:
+    """Build server settings (the bot's settings are their defaults) and server questions."""
+    defaults = BotDefaults(
+        speak_questions=settings.speech.speak_questions,
+        daily_token_budget=settings.llm.llm_daily_token_budget,
+        retention_days=settings.storage.retention_days,
+    )
+    questions = ServerQuestions(
+        SqliteServerQuestions(db),
+        load_schema(settings.interview.prompts_path),
+        bank_ids=frozenset(q.id for q in bank),
+    )
+    return Guilds(GuildSettingsService(SqliteGuildSettings(db), defaults), questions)
+
+
 @dataclass
 class Services:
     """Everything the entry points need, built once."""
@@ -210,8 +261,13 @@ class Services:
     # Skill graph, memory, story bank (observers of the engine) and drills on the engine.
     learning: Learning
     drills: DrillService
-    # Per-user cooldowns on the expensive commands (interview start, voice).
+    # Per-user cooldowns on the expensive commands (interview start, voice, reports).
     cooldowns: Cooldowns = NO_COOLDOWNS
+    # PDF reports and personalised interviews (resume, job description).
+    reports: ReportService | None = None
+    profiles: ProfileService | None = None
+    # Server settings and server question sets (moderators).
+    guilds: Guilds | None = None
 
     async def close(self) -> None:
         """Close per-server model clients and the chart worker, then the database."""
@@ -230,6 +286,10 @@ class StartUp:
     progress_pruned: int = 0
     # Salary negotiations past retention.
     negotiations_pruned: int = 0
+    # Resumes, job descriptions and interview plans past retention.
+    profiles_pruned: int = 0
+    # Rows of servers that keep their data for less than the bot's retention.
+    server_data_pruned: int = 0
 
 
 async def build_services(
@@ -242,15 +302,21 @@ async def build_services(
     db = await Database(database_path or settings.storage.database_path).open()
     try:
         store = SqliteSessionStore(db)
-        llm = build_llm_services(settings, db, rubric)
+        guilds = build_guilds(settings, db, bank)
+        llm = build_llm_services(settings, db, rubric, per_guild=guilds.settings)
         learning = build_learning(prompts, db, clock or SystemClock())
+        profile_store = SqliteProfileStore(db)
+        job_memory = JobMemory(profile_store, learning.progress.catalogue)
         engine = InterviewEngine(
             store,
             bank,
             llm.evaluator,
             clock,
             observers=(learning.progress, learning.stories),
-            memory=learning.progress,
+            # A grading model hears the candidate's habits and, when personalised, the job.
+            memory=Memories((learning.progress, job_memory)),
+            # A server's own questions join the bank's in that server.
+            extra=guilds.questions,
         )
         drills = DrillService(
             engine,
@@ -258,6 +324,24 @@ async def build_services(
             learning.progress.catalogue,
             learning.progress_store,
             clock or SystemClock(),
+        )
+        profiles = ProfileService(
+            profile_store,
+            # Resumes are read in the report worker process, off the event loop.
+            PdfReader(learning.reports),
+            bank,
+            learning.progress.catalogue,
+            engine,
+            clock or SystemClock(),
+            model=build_profile_model(settings, llm, learning),
+            memory=job_memory,
+        )
+        reports = ReportService(
+            engine,
+            learning.reports,
+            progress=learning.progress,
+            debriefs=SqliteNegotiationStore(db),
+            currencies=CurrencyTable.load(prompts / "negotiation"),
         )
         stt, tts, limits = build_speech(settings)
     except BaseException:
@@ -284,8 +368,12 @@ async def build_services(
             {
                 INTERVIEW: settings.interview.interview_start_cooldown_seconds,
                 VOICE: settings.voice.voice_start_cooldown_seconds,
+                REPORT: REPORT_COOLDOWN_SECONDS,
             }
         ),
+        reports=reports,
+        profiles=profiles,
+        guilds=guilds,
     )
 
 
@@ -300,12 +388,48 @@ async def start_up(services: Services, now: datetime | None = None) -> StartUp:
     learned = await services.learning.progress_store.prune(cutoff)
     learned += await services.learning.story_store.prune(cutoff)
     negotiations = await SqliteNegotiationStore(services.db).prune(cutoff)
+    profiles = await SqliteProfileStore(services.db).prune(cutoff)
+    server_data = await _start_guilds(services, now or datetime.now(UTC))
     return StartUp(
         sessions_pruned=pruned,
         budget_days_pruned=budget_days,
         progress_pruned=learned,
         negotiations_pruned=negotiations,
+        profiles_pruned=profiles,
+        server_data_pruned=server_data,
     )
+
+
+async def _start_guilds(services: Services, now: datetime) -> int:
+    """Read server settings and questions into memory; prune servers with a shorter retention."""
+    if services.guilds is None:
+        return 0
+    await services.guilds.settings.load()
+    await services.guilds.questions.load()
+    retention = SqliteGuildRetention(services.db)
+    pruned = 0
+    for guild_id, days in services.guilds.settings.shorter_retention():
+        done = await retention.prune(guild_id, now - timedelta(days=days))
+        if done:
+            log.info("Deleted %d rows of guild %s older than its %d days", done, guild_id, days)
+        pruned += done
+    return pruned
+
+
+# One report per user per this many seconds: each render is a second of a core.
+REPORT_COOLDOWN_SECONDS = 20.0
+
+
+def build_profile_model(
+    settings: Settings, llm: LLMServices, learning: Learning
+) -> ModelProfileReader | None:
+    """Return the model that reads resumes and job descriptions and writes questions, when a
+    key can serve it (the bot's own, or a server's)."""
+    routing = llm.routing
+    if routing.global_router is None and not routing.byok_enabled:
+        return None
+    registry = PromptRegistry.load(settings.interview.prompts_path / "llm")
+    return ModelProfileReader(routing, registry, learning.progress.catalogue, budget=llm.budget)
 
 
 def build_negotiations(services: Services) -> NegotiationService:
@@ -317,17 +441,45 @@ def build_negotiations(services: Services) -> NegotiationService:
         registry = PromptRegistry.load(prompts / "llm")
         voice = ModelRecruiterVoice(routing, registry, budget=services.budget)
     currencies = CurrencyTable.load(prompts / "negotiation")
-    return NegotiationService(SqliteNegotiationStore(services.db), currencies, voice=voice)
+    return NegotiationService(
+        SqliteNegotiationStore(services.db),
+        currencies,
+        voice=voice,
+        skills=SkillGraphFeed(services.learning.progress),
+    )
+
+
+def add_moderation(
+    bot: MockingbirdBot, services: Services, guilds: Guilds, coach: VoiceCoach, desk: RoundDesk
+) -> None:
+    """Add the moderators' cogs: settings (and the check every command passes), the server's
+    questions, and scheduled rounds with their poller."""
+    bot.add_cog(SettingsCog(bot, guilds.settings))
+    bot.add_cog(QuestionsCog(bot, guilds.questions, guilds.settings))
+    interview = services.settings.interview
+    schedules = ScheduleService(
+        SqliteScheduleStore(services.db),
+        DiscordCalendar(bot),
+        DiscordRoundStarter(bot, coach, desk),
+        DiscordAnnouncer(bot),
+        SystemClock(),
+        grace=timedelta(minutes=interview.schedule_grace_minutes),
+    )
+    bot.add_cog(
+        ScheduleCog(bot, schedules, guilds.settings, poll_seconds=interview.schedule_poll_seconds)
+    )
 
 
 def create_bot(services: Services) -> MockingbirdBot:
     """Return the bot with every cog added, wired to the services."""
     bot = new_bot(services.settings.discord.discord_guild_ids)
+    guilds = services.guilds or build_guilds(services.settings, services.db, services.bank)
     speech = SpeechServices(
         stt=services.stt,
         tts=services.tts,
         limits=services.audio_limits,
         speak_questions=services.settings.speech.speak_questions,
+        speaks_in=guilds.settings.speaks_questions,
     )
     bot.add_cog(
         InterviewCog(
@@ -337,8 +489,12 @@ def create_bot(services: Services) -> MockingbirdBot:
             inbox=services.inbox,
             desk=services.desk,
             cooldowns=services.cooldowns,
+            reports=services.reports,
+            profiles=services.profiles,
         )
     )
+    if services.profiles is not None:
+        bot.add_cog(ProfileCog(bot, services.profiles))
     bot.add_cog(AdminCog(bot, services.routing))
     # Servers whose own keys can no longer be read (master key changed) are told once.
     services.routing.on_unreadable = UnreadableKeysNotice(bot, services.routing)
@@ -352,8 +508,13 @@ def create_bot(services: Services) -> MockingbirdBot:
         turn_timeout_s=voice.voice_answer_timeout_seconds,
         idle_timeout_s=voice.voice_idle_timeout_seconds,
     )
-    bot.add_cog(VoiceCog(bot, coach, cooldowns=services.cooldowns))
+    # Text rounds share the voice rounds' service: one round per place, one privacy hook.
+    history = RoundHistory(SqliteRoundHistory(services.db), SystemClock())
+    round_desk = RoundDesk(coach.rounds, history, guilds.settings, speech)
+    bot.add_cog(VoiceCog(bot, coach, cooldowns=services.cooldowns, rounds=round_desk))
+    bot.add_cog(TextRoundsCog(bot, round_desk))
     bot.voice_coach = coach
+    add_moderation(bot, services, guilds, coach, round_desk)
     # Privacy ends live work through the engine and the rounds, so it is built after them.
     privacy = PrivacyService(
         sqlite_privacy_registry(services.db),

@@ -195,6 +195,10 @@ class InterviewSettings(_Group):
     # Per user, between two `/interview start` (0: no cooldown).
     interview_start_cooldown_seconds: int = Field(default=20, ge=0, le=3600)
     prompts_path: Path = Field(default_factory=default_prompts_path)
+    # Scheduled rounds: a start missed by less than this runs late; an older one is skipped.
+    schedule_grace_minutes: int = Field(default=15, ge=1, le=240)
+    # How often the one schedule poller looks for due reminders and rounds.
+    schedule_poll_seconds: int = Field(default=30, ge=5, le=300)
 
 
 class VoiceSettings(_Group):

@@ -36,6 +36,7 @@ REQUIRED_PERMISSIONS: Final[Mapping[str, str]] = {
     "read_message_history": "reply to the message an error is about",
     "connect": "join the voice channel for /voice interview and /round start",
     "speak": "ask the questions aloud in the voice channel",
+    "manage_events": "create, start, end and cancel the Discord events of scheduled rounds",
 }
 INVITE_SCOPES: Final = ("bot", "applications.commands")
 
@@ -48,6 +49,8 @@ def intents() -> discord.Intents:
     wanted.dm_messages = True
     wanted.message_content = True  # privileged: answers are typed messages
     wanted.voice_states = True  # who is in a voice channel, and when they leave
+    # Not privileged: RSVPs to scheduled rounds' events (raw user add/remove) and deletions.
+    wanted.scheduled_events = True
     return wanted
 
 

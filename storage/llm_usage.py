@@ -7,6 +7,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Protocol
 
 from bot.llm.types import UsageRecord
 from storage.db import Database
@@ -21,6 +22,14 @@ _FERNET_PREFIX = "gAAAAA"
 _SECRET_PREFIXES = ("sk-", "sk_", "sess-")
 
 Today = Callable[[], date]
+
+
+class GuildBudgets(Protocol):
+    """Per-server daily budgets (``bot.guilds.GuildSettingsService``), read from memory."""
+
+    def daily_tokens_for(self, guild_id: int | None, default: int | None) -> int | None:
+        """Return the server's daily budget given the bot's ``default`` (None: no limit)."""
+        ...
 
 
 def _utc_today() -> date:
@@ -98,12 +107,27 @@ class SqliteUsageTotals:
 class SqliteBudget:
     """A per-server daily token allowance (the evaluator's BudgetPort) on SQLite."""
 
-    def __init__(self, db: Database, daily_tokens: int | None, *, today: Today = _utc_today):
+    def __init__(
+        self,
+        db: Database,
+        daily_tokens: int | None,
+        *,
+        today: Today = _utc_today,
+        per_guild: GuildBudgets | None = None,
+    ):
         if daily_tokens is not None and daily_tokens < 0:
             raise ValueError("daily_tokens must be >= 0 or None for no limit")
         self._db = db
+        # The bot's budget: every server's default (a server may set a lower one).
         self.daily_tokens = daily_tokens
         self._today = today
+        self.per_guild = per_guild
+
+    def limit(self, guild_id: int | None) -> int | None:
+        """Return the server's daily budget: its own when set, else the bot's (None: none)."""
+        if self.per_guild is None or guild_id is None:
+            return self.daily_tokens
+        return self.per_guild.daily_tokens_for(guild_id, self.daily_tokens)
 
     async def spent(self, guild_id: int | None, day: date | None = None) -> int:
         """Return the tokens a server has used on ``day`` (today by default)."""
@@ -117,9 +141,10 @@ class SqliteBudget:
 
     async def remaining(self, guild_id: int | None) -> int | None:
         """Return the tokens left today, or None when there is no limit."""
-        if self.daily_tokens is None:
+        limit = self.limit(guild_id)
+        if limit is None:
             return None
-        return max(0, self.daily_tokens - await self.spent(guild_id))
+        return max(0, limit - await self.spent(guild_id))
 
     async def allow(self, guild_id: int | None) -> bool:
         """Tell whether the server has tokens left today."""

@@ -38,10 +38,13 @@ from bot.privacy.registry import EXPORT_FORMAT, PersonalDataRegistry
 from storage.db import Database
 from storage.privacy_accounts import AccountsPersonalData
 from storage.privacy_activity import SqlitePrivacyLookups
+from storage.privacy_guilds import GuildsPersonalData
 from storage.privacy_llm import LlmUsagePersonalData
 from storage.privacy_negotiations import NegotiationsPersonalData
+from storage.privacy_profiles import ProfilesPersonalData
 from storage.privacy_progress import ProgressPersonalData
 from storage.privacy_rounds import RoundsPersonalData
+from storage.privacy_schedules import SchedulesPersonalData
 from storage.privacy_sessions import SessionsPersonalData
 from storage.privacy_stories import StoriesPersonalData
 
@@ -74,6 +77,9 @@ def personal_stores() -> list[PersonalStore[aiosqlite.Connection]]:
         ProgressPersonalData(),
         StoriesPersonalData(),
         NegotiationsPersonalData(),
+        SchedulesPersonalData(),
+        GuildsPersonalData(),
+        ProfilesPersonalData(),
     ]
 
 

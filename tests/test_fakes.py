@@ -17,7 +17,10 @@ from typing import Any, Protocol
 import numpy as np
 import pytest
 
+from bot.catalog.bank import ExtraQuestions
 from bot.coaching.grading import Evaluator
+from bot.guilds.questions import ServerQuestions, ServerQuestionStore, load_schema
+from bot.guilds.settings import SettingsStore
 from bot.interview.ports import Clock as InterviewClock
 from bot.interview.ports import InterviewObserver, Memory, SessionStore
 from bot.llm.evaluator import BudgetPort
@@ -27,8 +30,11 @@ from bot.privacy import StoreDeclaration
 from bot.privacy.ports import Interviews as PrivacyInterviews
 from bot.privacy.ports import LiveVoice, PersonalStore, PrivacyLookups, Transactions
 from bot.progress.ports import ChartRenderer, HabitSource, ProgressStore, StoryCoverage
+from bot.rounds.history import HistoryStore
 from bot.rounds.ports import Clock as RoundClock
 from bot.rounds.ports import Interviews, RoundChannel, RoundPresenter, RoundStore
+from bot.rounds.schedule_ports import Announcer, Calendar, RoundStarter, ScheduleStore
+from bot.rounds.text import TextRoundChannel
 from bot.speech.audio import decode_audio
 from bot.speech.errors import SynthesisError, TranscriptionError
 from bot.speech.stt import SpeechToText, Transcript
@@ -38,6 +44,11 @@ from bot.voice.types import VoiceConnector, VoiceLink
 from tests.fakes.clock import T0, FixedClock
 from tests.fakes.evaluator import ScriptedEvaluator
 from tests.fakes.guild_keys import InMemoryGuildKeys
+from tests.fakes.guilds import (
+    InMemoryHistoryStore,
+    InMemoryServerQuestionStore,
+    InMemorySettingsStore,
+)
 from tests.fakes.llm_budget import InMemoryBudget
 from tests.fakes.llm_usage import InMemoryUsageSink, InMemoryUsageTotals
 from tests.fakes.observer import RecordingObserver
@@ -61,6 +72,12 @@ from tests.fakes.rounds import (
     InMemoryRoundStore,
     RecordingPresenter,
     ScriptedInterviews,
+)
+from tests.fakes.schedules import (
+    FakeCalendar,
+    FakeStarter,
+    InMemoryScheduleStore,
+    RecordingAnnouncer,
 )
 from tests.fakes.sessions import InMemorySessionStore
 from tests.fakes.speech_to_text import ScriptedSpeechToText
@@ -102,6 +119,16 @@ FAKES: list[tuple[type[Any], Callable[[], object]]] = [
     (LiveVoice, lambda: FakeLiveVoice(FakeLookups())),
     (VoiceLink, lambda: ScriptedVoiceLink(1)),
     (VoiceConnector, ScriptedConnector),
+    (ScheduleStore, InMemoryScheduleStore),
+    (Calendar, FakeCalendar),
+    (RoundStarter, FakeStarter),
+    (Announcer, RecordingAnnouncer),
+    (SettingsStore, InMemorySettingsStore),
+    (ServerQuestionStore, InMemoryServerQuestionStore),
+    (HistoryStore, InMemoryHistoryStore),
+    # The text round's channel is itself plain Python: it is checked against the port.
+    (RoundChannel, TextRoundChannel),
+    (ExtraQuestions, lambda: ServerQuestions(InMemoryServerQuestionStore(), load_schema())),
 ]
 
 

@@ -33,10 +33,11 @@ def test_the_invite_asks_for_exactly_the_permissions_the_bot_uses() -> None:
         "create_public_threads": 35,
         "create_private_threads": 36,
         "send_messages_in_threads": 38,
+        "manage_events": 33,
     }
     assert set(bits) == set(REQUIRED_PERMISSIONS)
     assert required_permissions().value == sum(1 << bit for bit in bits.values())
-    assert required_permissions().value == 377960385536
+    assert required_permissions().value == 386550320128
     # Nothing that could moderate, manage or read more than it needs.
     wanted = required_permissions()
     assert not (wanted.administrator or wanted.manage_messages or wanted.manage_threads)
@@ -47,7 +48,7 @@ def test_the_invite_url_has_both_scopes_and_the_permission_integer() -> None:
     assert INVITE_SCOPES == ("bot", "applications.commands")
     assert invite_url(1234) == (
         "https://discord.com/oauth2/authorize?client_id=1234"
-        "&scope=bot+applications.commands&permissions=377960385536"
+        "&scope=bot+applications.commands&permissions=386550320128"
     )
 
 

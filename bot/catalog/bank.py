@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jsonschema  # type: ignore[import-untyped]
 import yaml
@@ -50,6 +50,21 @@ class BankError(Exception):
 def default_prompts_root() -> Path:
     """Return the repository's prompts/ folder."""
     return Path(__file__).resolve().parents[2] / "prompts"
+
+
+class ExtraQuestions(Protocol):
+    """Questions a server added for itself, beside the bank (the bank itself never changes).
+
+    Lookups answer from memory: the engine asks while it picks and presents questions.
+    """
+
+    def questions(self, guild_id: int | None, kind: Kind, language: Language) -> list[Question]:
+        """Return the server's own questions of one kind and language."""
+        ...
+
+    def get(self, question_id: str) -> Question | None:
+        """Return one of the servers' questions by id, or None."""
+        ...
 
 
 class QuestionBank:

@@ -13,7 +13,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Final, TextIO
@@ -29,6 +29,7 @@ from bot.interview.engine import MAX_ANSWER_CHARS, InterviewEngine, StartOptions
 from bot.interview.events import Event, SessionEnded
 from bot.interview.models import Session, TurnStatus
 from bot.presenters import kind_name, level_name, reevaluation_lines
+from bot.profile import Personalise, Profile, ProfileService
 from bot.speech.audio import AudioLimits
 from bot.speech.errors import SpeechError
 from bot.speech.pipeline import transcribe_file
@@ -110,6 +111,7 @@ class Rehearsal:
         interactive: bool,
         speech: tuple[SpeechToText, AudioLimits] | None = None,
         database: str = MEMORY,
+        personal: PersonalStart | None = None,
     ) -> None:
         self.engine = engine
         self.reader = reader
@@ -120,6 +122,8 @@ class Rehearsal:
         self._speech = speech
         self._database = database
         self._warned_replaced = False
+        # Starts an interview personalised with --resume/--job (None: the usual start).
+        self._personal = personal
 
     # ---- opening ------------------------------------------------------------------
 
@@ -135,7 +139,10 @@ class Rehearsal:
                 write(self.out, terminal_message(exc, running.language))
                 await self.engine.finish(running.id, stopped=True)
         options = StartOptions(TERMINAL_USER, None, kind, level, count, self.language)
-        session, events = await self.engine.start(options)
+        if self._personal is not None:
+            session, events = await self._personal(options)
+        else:
+            session, events = await self.engine.start(options)
         self.session_id = session.id
         self._banner(session)
         self.render(events)
@@ -346,6 +353,66 @@ class Rehearsal:
         write(self.out, text("interview.terminal.answer_too_long", self.language, limit=limit))
 
 
+PersonalStart = Callable[[StartOptions], Awaitable[tuple[Session, list[Event]]]]
+
+
+async def _personal_start(
+    profiles: ProfileService | None,
+    resume: str | Path | None,
+    job: str | Path | None,
+    language: Language,
+) -> PersonalStart | None:
+    """Read --resume and --job (never kept) and return a start personalised with them."""
+    if profiles is None or (resume is None and job is None):
+        return None
+    read_resume = read_job = None
+    if resume is not None:
+        data = _file_bytes(Path(resume), language)
+        read_resume = await profiles.read_resume(
+            TERMINAL_USER, len(data), _loaded(data), language, name=Path(resume).name, hold=False
+        )
+    if job is not None:
+        lines = _file_bytes(Path(job), language).decode("utf-8", "replace").strip().splitlines()
+        if not lines:
+            raise CoachError(key="profile.terminal.job_text", language=language, path=job)
+        first = lines[0].strip()
+        title, _, company = first.partition(" at ") if " at " in first else (first, "", "")
+        body = "\n".join(lines[1:]).strip() or first
+        read_job = await profiles.read_job(
+            TERMINAL_USER, title, company, body, language, hold=False
+        )
+    profile = Profile(TERMINAL_USER, read_resume, read_job)
+    mode = {
+        (True, True): Personalise.BOTH,
+        (True, False): Personalise.RESUME,
+        (False, True): Personalise.JOB,
+    }[(read_resume is not None, read_job is not None)]
+
+    async def start(options: StartOptions) -> tuple[Session, list[Event]]:
+        outcome = await profiles.start(options, mode, profile=profile)
+        return outcome.session, outcome.events
+
+    return start
+
+
+def _file_bytes(path: Path, language: Language) -> bytes:
+    if not path.is_file():
+        raise CoachError(key="profile.terminal.file_missing", language=language, path=path)
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CoachError(
+            key="profile.terminal.file_unreadable", language=language, path=path, error=exc.strerror
+        ) from exc
+
+
+def _loaded(data: bytes) -> Callable[[], Awaitable[bytes]]:
+    async def load() -> bytes:
+        return data
+
+    return load
+
+
 def _ended(events: list[Event]) -> bool:
     return any(isinstance(event, SessionEnded) for event in events)
 
@@ -361,11 +428,15 @@ async def rehearse(
     stdin: BinaryIO | None = None,
     out: TextIO = sys.stdout,
     interactive: bool | None = None,
+    resume: str | Path | None = None,
+    job: str | Path | None = None,
 ) -> int:
     """Run a mock interview in the terminal; return the exit code.
 
     ``database`` defaults to the configured DATABASE_PATH (``:memory:`` keeps nothing);
-    ``stdin`` defaults to the process's standard input, read as bytes.
+    ``stdin`` defaults to the process's standard input, read as bytes. ``resume`` (a PDF) and
+    ``job`` (a text file) personalise the questions; a bad file raises its CoachError (the
+    same one-line message as in Discord).
     """
     from bot.bootstrap import build_services, start_up
 
@@ -376,6 +447,11 @@ async def rehearse(
         reader = LineReader.for_stream(stdin, max_bytes=MAX_LINE_BYTES)
     path = str(database or settings.storage.database_path)
     services = await build_services(settings, database_path=path)
+    try:
+        personal = await _personal_start(services.profiles, resume, job, language)
+    except BaseException:
+        await services.close()
+        raise
     rehearsal = Rehearsal(
         services.engine,
         reader,
@@ -384,6 +460,7 @@ async def rehearse(
         interactive=bool(interactive),
         speech=(services.stt, services.audio_limits),
         database=path,
+        personal=personal,
     )
     try:
         with _only_run(path) as alone:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from bot.catalog import Kind, Language, Level, Question
-from bot.catalog.bank import QuestionBank
+from bot.catalog.bank import ExtraQuestions, QuestionBank
 from bot.coaching.answer import Answer, Word
 from bot.coaching.followup import combined_answer, reply_evaluation
 from bot.coaching.grading import Evaluator, GradingContext, PriorTurn, SectionCallback
@@ -34,7 +34,14 @@ from bot.interview.events import (
     SessionEnded,
     Summary,
 )
-from bot.interview.models import Attempt, Session, SessionStatus, Turn, TurnStatus
+from bot.interview.models import (
+    Attempt,
+    Session,
+    SessionStatus,
+    Turn,
+    TurnStatus,
+    custom_question,
+)
 from bot.interview.ports import (
     Clock,
     GradedAnswer,
@@ -49,6 +56,8 @@ log = logging.getLogger(__name__)
 
 MAX_ANSWER_CHARS = 25_000
 MAX_QUESTIONS = 15
+# The hint of a written question rebuilt after a restart (its own hint was not kept).
+_WRITTEN_HINT = "profile.questions.hint"
 
 # Called once the answer is saved, before grading starts (a typing indicator, say).
 SavedCallback = Callable[[], Awaitable[None]]
@@ -87,6 +96,9 @@ class StartOptions:
     channel_id: int | None = None
     # Questions to ask, in order, before the usual choice (a drill picks its own).
     question_ids: tuple[str, ...] = ()
+    # Questions written for this interview (not in the bank), asked where their ids stand
+    # in ``question_ids``; see ``custom_question_id``.
+    questions: tuple[Question, ...] = ()
 
 
 class InterviewEngine:
@@ -100,9 +112,12 @@ class InterviewEngine:
         clock: Clock | None = None,
         observers: Sequence[InterviewObserver] = (),
         memory: Memory | None = None,
+        extra: ExtraQuestions | None = None,
     ) -> None:
         self._store = store
         self._bank = bank
+        # A server's own questions, asked beside the bank's in that server.
+        self._extra = extra
         self._evaluator = evaluator
         self._clock = clock or SystemClock()
         self._locks: dict[int, asyncio.Lock] = {}
@@ -114,6 +129,8 @@ class InterviewEngine:
         self._memory = memory
         # Planned questions per session (kept in memory: after a restart the usual choice).
         self._plans: dict[int, tuple[str, ...]] = {}
+        # Written questions per running session; once asked, a turn's prompt keeps the text.
+        self._written: dict[int, dict[str, Question]] = {}
 
     # ---- lookups -------------------------------------------------------------------
 
@@ -147,8 +164,13 @@ class InterviewEngine:
         return await self._store.sessions_awaiting_answer()
 
     def question_for(self, turn: Turn) -> Question:
-        """Return the bank question a turn belongs to."""
-        question = self._bank.get(turn.question_id)
+        """Return the question a turn belongs to (from the bank, or written for it)."""
+        question = self._lookup(turn.question_id)
+        if question is None:
+            question = next(
+                (w[turn.question_id] for w in self._written.values() if turn.question_id in w),
+                None,
+            ) or custom_question(turn.question_id, turn.prompt, turn.level, _WRITTEN_HINT)
         if question is None:
             raise SessionNotFound(key="interview.question_gone")
         return question
@@ -182,6 +204,8 @@ class InterviewEngine:
         assert session.id is not None
         if options.question_ids:
             self._plans[session.id] = options.question_ids
+        if options.questions:
+            self._written[session.id] = {q.id: q for q in options.questions}
         async with self._lock(session.id):
             events = await self._advance(session, await self._notify_started(session))
         log.info("Started session %s for user %s", session.id, options.user_id)
@@ -628,11 +652,19 @@ class InterviewEngine:
             log.exception("Memory failed for session %s", session.id)
             return ()
 
+    def _lookup(self, question_id: str) -> Question | None:
+        """Return a question of the bank, else of the servers' own sets."""
+        found = self._bank.get(question_id)
+        if found is None and self._extra is not None:
+            found = self._extra.get(question_id)
+        return found
+
     def _planned(self, session: Session) -> Question | None:
         """Return the next planned question not yet asked, if the session has a plan."""
         asked = session.asked_question_ids
+        written = self._written.get(session.id or 0, {})
         for question_id in self._plans.get(session.id or 0, ()):
-            question = self._bank.get(question_id)
+            question = self._lookup(question_id) or written.get(question_id)
             if question is not None and question_id not in asked:
                 return question
         return None
@@ -765,7 +797,15 @@ class InterviewEngine:
             session.level = decision.level
             await self._store.update_session(session)
         pool = self._bank.questions(session.kind, session.language)
-        question = self._planned(session) or pick_question(session, pool, session.level)
+        own = (
+            self._extra.questions(session.guild_id, session.kind, session.language)
+            if self._extra is not None
+            else []
+        )
+        pool = [*own, *pool]
+        question = self._planned(session) or pick_question(
+            session, pool, session.level, favoured={q.id for q in own}
+        )
         if question is None:
             events.append(await self._end(session))
             return events
@@ -791,6 +831,7 @@ class InterviewEngine:
         session.status = SessionStatus.STOPPED if stopped else SessionStatus.FINISHED
         await self._store.update_session(session)
         self._plans.pop(session.id or 0, None)
+        self._written.pop(session.id or 0, None)
         log.info("Session %s ended (%s)", session.id, session.status.value)
         return SessionEnded(self.summarise(session), stopped=stopped)
 

@@ -6,8 +6,14 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.catalog import Kind, Language, Level
+from bot.catalog import Kind, Language, Level, Question
 from bot.coaching.models import Evaluation
+from bot.copy import text as copy_text
+
+# Questions written for one interview (about a resume's projects, or by a model from a job
+# description) are not in the bank. Their ids carry what the engine needs to rebuild them
+# from the stored turn (whose prompt is the question's text) after a restart.
+CUSTOM_PREFIX = "custom:"
 
 
 class SessionStatus(enum.StrEnum):
@@ -128,3 +134,34 @@ class Attempt:
     evaluation: Evaluation
     created_at: datetime
     id: int | None = None
+
+
+def custom_question_id(kind: Kind, language: Language, skills: tuple[str, ...], key: str) -> str:
+    """Return the id of a question written for one interview ("custom:behavioral:en:...")."""
+    tags = "+".join(t for t in skills if t.replace("_", "").isalnum())
+    return f"{CUSTOM_PREFIX}{kind.value}:{language.value}:{tags}:{key}"
+
+
+def custom_question(
+    question_id: str, text: str, level: Level, hint_key: str = ""
+) -> Question | None:
+    """Rebuild a written question from its id and text (None: not such an id); its hint is
+    the copy key ``hint_key`` in the question's language."""
+    if not question_id.startswith(CUSTOM_PREFIX):
+        return None
+    parts = question_id[len(CUSTOM_PREFIX) :].split(":")
+    if len(parts) != 4:
+        return None
+    kind, language, tags, _ = parts
+    try:
+        return Question(
+            id=question_id,
+            kind=Kind(kind),
+            language=Language(language),
+            levels=(level,),
+            skills=tuple(t for t in tags.split("+") if t),
+            text=text,
+            hint=copy_text(hint_key, Language(language)) if hint_key else "",
+        )
+    except ValueError:
+        return None

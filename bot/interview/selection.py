@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from bot.catalog import Level, Question
 from bot.coaching.models import Evaluation
@@ -14,13 +14,22 @@ FOLLOW_UPS_PER_QUESTION = 2
 NO_FOLLOW_UP_AT = 85
 
 
-def pick_question(session: Session, pool: Sequence[Question], level: Level) -> Question | None:
-    """Return an unasked question at ``level`` that covers new skills, or None."""
+def pick_question(
+    session: Session,
+    pool: Sequence[Question],
+    level: Level,
+    favoured: Collection[str] = (),
+) -> Question | None:
+    """Return an unasked question at ``level`` that covers new skills, or None.
+
+    Questions in ``favoured`` (the server's own) come first while any is left at the level.
+    """
     asked = session.asked_question_ids
     unasked = [q for q in pool if q.id not in asked]
     if not unasked:
         return None
     at_level = [q for q in unasked if level in q.levels] or unasked
+    at_level = [q for q in at_level if q.id in favoured] or at_level
     covered = {
         skill
         for t in session.main_turns

@@ -144,6 +144,10 @@ class BudgetReader(Protocol):
 
     daily_tokens: int | None
 
+    def limit(self, guild_id: int | None) -> int | None:
+        """Return the server's daily budget (its own, else the bot's; None: no limit)."""
+        ...
+
     async def spent(self, guild_id: int | None) -> int:
         """Return the tokens the server used today."""
         ...
@@ -552,7 +556,7 @@ class GuildRouting:
             else self._fallback(guild_id)
         )
         spent = await self._budget.spent(guild_id) if self._budget is not None else 0
-        limit = self._budget.daily_tokens if self._budget is not None else None
+        limit = self._budget.limit(guild_id) if self._budget is not None else None
         own_tokens = None
         if self._usage is not None and route.source is RouteSource.OWN and route.usage_label:
             own_tokens = await self._usage.tokens_today(route.usage_label)

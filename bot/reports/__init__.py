@@ -15,7 +15,7 @@ from bot.reports.document import (
     Table,
 )
 from bot.reports.progress import ProgressCharts, progress_document, progress_spec
-from bot.reports.service import Choice, RenderedReport, ReportService
+from bot.reports.service import Choice, NotYours, RenderedReport, ReportService
 from bot.reports.session import SessionFacts, session_document
 from bot.reports.worker import ReportError, ReportWorker
 
@@ -30,6 +30,7 @@ __all__ = [
     "Facts",
     "Heading",
     "LinePanel",
+    "NotYours",
     "PageBreak",
     "Paragraph",
     "ProgressCharts",

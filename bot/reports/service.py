@@ -76,6 +76,10 @@ class Debriefs(Protocol):
         ...
 
 
+class NotYours(CoachError):
+    """The interview is someone else's: said like "not found", so nothing leaks."""
+
+
 @dataclass(frozen=True, slots=True)
 class RenderedReport:
     """A finished report: its file name, bytes and the language it is written in."""
@@ -120,9 +124,14 @@ class ReportService:
         session_id: int | None,
         guild_id: int | None,
         fallback: Language,
+        *,
+        anyone: bool = False,
     ) -> RenderedReport:
-        """Return the report of one of the user's interviews (their latest one here if None)."""
-        session = await self._own_session(user_id, session_id, guild_id, fallback)
+        """Return the report of one of the user's interviews (their latest one here if None).
+
+        ``anyone`` lifts the owner check: the terminal, whose user holds the database file.
+        """
+        session = await self._own_session(user_id, session_id, guild_id, fallback, anyone)
         assert session.id is not None
         attempts: dict[int, list[Attempt]] = {}
         for turn in session.main_turns:
@@ -180,12 +189,23 @@ class ReportService:
         found = []
         for row in rows:
             name = choice_name(row, language)
-            if not wanted or str(row.session_id).startswith(wanted) or wanted in name.casefold():
+            # Digits pick by id; words by what the line says (kind, level, date).
+            hit = (
+                str(row.session_id).startswith(wanted)
+                if wanted.isdigit()
+                else wanted in name.casefold()
+            )
+            if not wanted or hit:
                 found.append(Choice(name, row.session_id))
         return found[:CHOICES]
 
     async def _own_session(
-        self, user_id: int, session_id: int | None, guild_id: int | None, fallback: Language
+        self,
+        user_id: int,
+        session_id: int | None,
+        guild_id: int | None,
+        fallback: Language,
+        anyone: bool = False,
     ) -> Session:
         if session_id is None:
             latest = await self._interviews.latest_session(user_id, guild_id)
@@ -194,11 +214,11 @@ class ReportService:
             return latest
         try:
             session = await self._interviews.session(session_id)
-        except CoachError:
-            session = None
-        if session is None or session.user_id != user_id:
+        except CoachError as exc:
+            raise CoachError(key="reports.not_found", language=fallback, id=session_id) from exc
+        if session.user_id != user_id and not anyone:
             # Someone else's interview reads exactly like one that does not exist.
-            raise CoachError(key="reports.not_found", language=fallback, id=session_id)
+            raise NotYours(key="reports.not_found", language=fallback, id=session_id)
         return session
 
     async def _render(self, document: Document, language: Language, what: str) -> bytes:

@@ -23,6 +23,9 @@ class RoundTimings:
     turn_timeout_s: float = 120.0
     idle_timeout_s: float = 600.0
     stop_wait_s: float = 30.0
+    # Once someone consents, how long the first turn waits for the people who go first (a
+    # schedule's RSVPs) to consent too; whoever is there after that starts.
+    priority_wait_s: float = 60.0
 
 
 class Hearing:
@@ -73,7 +76,36 @@ class Hearing:
                 run.awaiting_consent = False
                 consent.cancel()
                 wake.cancel()
+        return await self._wait_for_priority(run)
+
+    async def _wait_for_priority(self, run: RoundRun) -> bool:
+        """Give the people who go first a moment to consent before the first turn."""
+        deadline = self._monotonic() + self.timings.priority_wait_s
+        while self._missing_priority(run):
+            run.apply(run.pop())
+            if run.ending is not None:
+                return False
+            remaining = deadline - self._monotonic()
+            if remaining <= 0:
+                break
+            run.consented.clear()
+            consent = asyncio.create_task(run.consented.wait(), name=f"mb-round-consent-{run.id}")
+            wake = asyncio.create_task(run.wake.wait(), name=f"mb-round-wake-{run.id}")
+            run.awaiting_consent = True
+            try:
+                await asyncio.wait(
+                    {consent, wake}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                run.awaiting_consent = False
+                consent.cancel()
+                wake.cancel()
         return True
+
+    @staticmethod
+    def _missing_priority(run: RoundRun) -> bool:
+        round_ = run.round
+        return any(not round_.has_consented(user_id) for user_id in round_.priority)
 
     async def hear(self, run: RoundRun, participant: Participant) -> Answer | Command | None:
         """Return the participant's answer, a command, or None after two silences."""

@@ -27,6 +27,8 @@ class TextRoundChannel:
         self._closed = False
         # People who wrote an answer in the thread (for ``member_ids``).
         self._seen: set[int] = set()
+        # Whose answer ``next_answer`` is waiting for right now (None: nobody's).
+        self.waiting_for: int | None = None
 
     async def say(self, line: Line) -> bool:
         """Say nothing: the presenter posts questions and notes in the thread."""
@@ -67,11 +69,15 @@ class TextRoundChannel:
         def ready() -> bool:
             return self._closed or bool(self._answers.get(user_id))
 
+        self.waiting_for = user_id
         try:
-            async with self._changed:
-                await asyncio.wait_for(self._changed.wait_for(ready), timeout_s)
+            # asyncio.timeout, not wait_for: no extra task outlives a cancelled wait.
+            async with asyncio.timeout(timeout_s), self._changed:
+                await self._changed.wait_for(ready)
         except TimeoutError:
             return None
+        finally:
+            self.waiting_for = None
         waiting = self._answers.get(user_id)
         return waiting.popleft() if waiting else None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -32,6 +33,8 @@ class SpeechServices:
     tts: TextToSpeech
     limits: AudioLimits
     speak_questions: bool = True
+    # Whether a server wants spoken questions (its /settings), else ``speak_questions``.
+    speaks_in: Callable[[int | None], bool] | None = None
 
 
 def audio_attachment(message: discord.Message) -> discord.Attachment | None:
@@ -120,10 +123,13 @@ def transcribing_prefix(language: Language) -> str:
 
 
 async def spoken(
-    speech: SpeechServices | None, prompt: str, language: Language
+    speech: SpeechServices | None, prompt: str, language: Language, guild_id: int | None = None
 ) -> discord.File | None:
     """Return the question as an audio attachment, or None when speech is off or fails."""
-    if speech is None or not speech.speak_questions:
+    if speech is None:
+        return None
+    on = speech.speaks_in(guild_id) if speech.speaks_in is not None else speech.speak_questions
+    if not on:
         return None
     try:
         audio = await speech.tts.synthesize(prompt, language.value)

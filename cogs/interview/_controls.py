@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.catalog import Language
-from bot.copy import text
+from bot.copy import catalogue, text
 from cogs._buttons import parse_id
 from cogs._shared import persistent_view
 
@@ -79,3 +79,64 @@ def rewind_controls(session_id: int, language: Language = Language.EN) -> discor
     """Return the "Cancel retry" button under a rewound question."""
     custom = custom_id("unrewind", session_id)
     return persistent_view(_button("cancel_retry", discord.ButtonStyle.secondary, custom, language))
+
+
+REPORT = "report"
+
+
+def report_custom_id(session_id: int) -> str:
+    """Return the id of the "Download report" button under an interview's summary."""
+    return f"{PREFIX}:{REPORT}:{session_id}"
+
+
+def parse_report_id(value: str) -> int | None:
+    """Return the session id of a "Download report" button id, or None."""
+    parts = value.split(":")
+    if len(parts) != 3 or parts[0] != PREFIX or parts[1] != REPORT:
+        return None
+    return parse_id(parts[2])
+
+
+def report_controls(session_id: int, language: Language = Language.EN) -> discord.ui.View:
+    """Return the "Download report" button under a finished interview's summary."""
+    button: discord.ui.Button[discord.ui.View] = discord.ui.Button(
+        label=text("reports.button", language),
+        style=discord.ButtonStyle.primary,
+        custom_id=report_custom_id(session_id),
+    )
+    return persistent_view(button)
+
+
+PROGRESS_REPORT = "progress-report"
+
+
+def progress_report_custom_id() -> str:
+    """Return the id of the "Download progress report" button under /progress."""
+    return f"{PREFIX}:{PROGRESS_REPORT}"
+
+
+def parse_progress_report_id(value: str) -> bool | None:
+    """Return True for a "Download progress report" button id, else None."""
+    return True if value == progress_report_custom_id() else None
+
+
+def progress_report_controls(language: Language = Language.EN) -> discord.ui.View:
+    """Return the "Download progress report" button under /progress (the clicker's own)."""
+    button: discord.ui.Button[discord.ui.View] = discord.ui.Button(
+        label=text("reports.progress_button", language),
+        style=discord.ButtonStyle.secondary,
+        custom_id=progress_report_custom_id(),
+    )
+    return persistent_view(button)
+
+
+def personalise_choices() -> list[discord.OptionChoice]:
+    """Return `/interview start personalise:` choices: none, resume, job, both."""
+    return [
+        discord.OptionChoice(
+            text(f"profile.choices.{value}"),
+            value,
+            name_localizations=catalogue().localizations(f"profile.choices.{value}"),
+        )
+        for value in ("none", "resume", "job", "both")
+    ]

@@ -10,7 +10,12 @@ from bot.catalog import Language
 from bot.interview.events import Event
 from bot.stream_editor import MessageHandle
 from cogs.interview._audio import SpeechServices, spoken
-from cogs.interview._controls import question_controls, rewind_controls, rewrites_controls
+from cogs.interview._controls import (
+    question_controls,
+    report_controls,
+    rewind_controls,
+    rewrites_controls,
+)
 from cogs.interview._live import preview_text
 from cogs.interview._render import Outgoing, render
 
@@ -74,7 +79,10 @@ class EventPoster:
             view = rewrites_controls(*item.rewrites, language=language)
         elif item.cancel_rewind is not None:
             view = rewind_controls(item.cancel_rewind, language)
-        audio = await spoken(self.speech, item.speak, language) if item.speak else None
+        elif item.report is not None:
+            view = report_controls(item.report, language)
+        guild_id = getattr(getattr(channel, "guild", None), "id", None)
+        audio = await spoken(self.speech, item.speak, language, guild_id) if item.speak else None
         try:
             if item.embed is not None and view is not None and audio is not None:
                 await channel.send(item.content, embed=item.embed, view=view, file=audio)

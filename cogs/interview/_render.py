@@ -64,6 +64,8 @@ class Outgoing:
     rewrites: tuple[int, int] | None = None
     # The session whose pending rewind a "Cancel retry" button drops.
     cancel_rewind: int | None = None
+    # The finished session whose "Download report" button goes under its summary.
+    report: int | None = None
 
 
 def _colour(score: int) -> discord.Colour:
@@ -183,7 +185,7 @@ def render(events: list[Event], language: Language | str = Language.EN) -> list[
                 colour=_colour(int(summary.average_score or 0)),
             )
             embed.set_footer(text=text("interview.ended_footer", language))
-            out.append(Outgoing(embed=embed))
+            out.append(Outgoing(embed=embed, report=summary.session.id))
     return out
 
 

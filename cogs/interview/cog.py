@@ -17,6 +17,8 @@ from bot.interview.events import Event
 from bot.interview.inbox import AnswerInbox
 from bot.interview.models import Session
 from bot.presenters import kind_name, level_name
+from bot.profile import Personalise, ProfileService
+from bot.reports import ReportService
 from cogs._buttons import locale_language
 from cogs._cooldown import INTERVIEW, NO_COOLDOWNS, Cooldowns
 from cogs._shared import command, interview_options, option
@@ -31,10 +33,11 @@ from cogs.interview._channels import (
     thread_title,
     where,
 )
-from cogs.interview._controls import resume_or_stop_controls
+from cogs.interview._controls import personalise_choices, resume_or_stop_controls
 from cogs.interview._missed import tell_missed
 from cogs.interview._poster import EventPoster
 from cogs.interview._render import history_embed, reevaluation_messages
+from cogs.interview._reports import InterviewReports, interview_choices
 from cogs.interview.buttons import InterviewButtons
 
 log = logging.getLogger(__name__)
@@ -55,6 +58,8 @@ class InterviewCog(commands.Cog):
         desk: InterviewDesk | None = None,
         stream_interval: float = 1.0,
         cooldowns: Cooldowns = NO_COOLDOWNS,
+        reports: ReportService | None = None,
+        profiles: ProfileService | None = None,
     ) -> None:
         self.bot = bot
         self.engine = engine
@@ -67,6 +72,8 @@ class InterviewCog(commands.Cog):
         self.buttons = InterviewButtons(bot, engine, self.inbox, self.poster)
         # Discord rate-limits edits: the live preview edits at most once per interval.
         self.answers = ThreadAnswers(bot, engine, self.inbox, self.poster, speech, stream_interval)
+        self.reports = InterviewReports(reports, cooldowns)
+        self.profiles = profiles
 
     # ---- slash commands ------------------------------------------------------------
 
@@ -74,6 +81,7 @@ class InterviewCog(commands.Cog):
     @interview_options()
     @option("interview.options.count", int, min_value=1, max_value=15, default=5)
     @option("interview.options.role", str, required=False, default=None, max_length=100)
+    @option("profile.options.personalise", str, choices=personalise_choices(), default="none")
     async def start(
         self,
         ctx: discord.ApplicationContext,
@@ -82,6 +90,7 @@ class InterviewCog(commands.Cog):
         count: int,
         role: str | None,
         language: str,
+        personalise: str,
     ) -> None:
         """Open a thread and ask the first question."""
         lang = Language(language)
@@ -93,13 +102,18 @@ class InterviewCog(commands.Cog):
                     ctx.author.id, _guild(ctx), Kind(kind), Level(level), count, lang, role
                 ),
                 charge.refund,
+                Personalise(personalise),
             )
 
     async def _start(
-        self, ctx: discord.ApplicationContext, options: StartOptions, refund: Callable[[], None]
+        self,
+        ctx: discord.ApplicationContext,
+        options: StartOptions,
+        refund: Callable[[], None],
+        mode: Personalise = Personalise.NONE,
     ) -> None:
         """Start the interview in a new thread; offer resume or stop when one runs already."""
-        lang, kind, level, role = options.language, options.kind, options.level, options.role
+        lang, kind, level = options.language, options.kind, options.level
         opened: list[InterviewChannel] = []
 
         async def open_place() -> int:
@@ -109,7 +123,10 @@ class InterviewCog(commands.Cog):
             return opened[0].channel_id
 
         try:
-            outcome = await self.desk.start(options, open_place)
+            if mode is Personalise.NONE or self.profiles is None:
+                outcome = await self.desk.start(options, open_place)
+            else:
+                outcome = await self.profiles.start(options, mode, open_place)
         except SessionAlreadyActive as exc:
             refund()  # nothing costly happened
             if opened:  # another process won the race after our thread opened
@@ -129,7 +146,7 @@ class InterviewCog(commands.Cog):
             mention=ctx.author.mention,
             kind=kind_name(kind.value, lang),
             level=level_name(level.value, lang),
-            role=text("interview.intro_role", lang, role=role) if role else "",
+            role=text("interview.intro_role", lang, role=session.role) if session.role else "",
             count=session.question_count,
         )
         await place.channel.send(f"{place.note}\n\n{intro}" if place.note else intro)
@@ -173,6 +190,19 @@ class InterviewCog(commands.Cog):
         )
         await ctx.followup.send(embed=history_embed(found.rows, found.language), ephemeral=True)
 
+    @interview.command(**command("reports.commands.report"))
+    @option(
+        "reports.options.interview",
+        int,
+        required=False,
+        default=None,
+        min_value=1,
+        autocomplete=interview_choices,
+    )
+    async def report(self, ctx: discord.ApplicationContext, interview: int | None) -> None:
+        """Send a PDF report of one of the user's interviews (the latest if none is chosen)."""
+        await self.reports.command(ctx, interview)
+
     @interview.command(**command("interview.commands.rewind"))
     @option("interview.options.question", int, min_value=1, max_value=15)
     async def rewind(self, ctx: discord.ApplicationContext, question: int) -> None:
@@ -212,7 +242,8 @@ class InterviewCog(commands.Cog):
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Route clicks on our buttons (works across restarts: ids carry the session)."""
-        await self.buttons.dispatch(interaction)
+        if not await self.buttons.dispatch(interaction):
+            await self.reports.dispatch(interaction)
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:

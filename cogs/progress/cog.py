@@ -21,7 +21,7 @@ from cogs.interview._channels import (
     thread_title,
     where,
 )
-from cogs.interview._controls import resume_or_stop_controls
+from cogs.interview._controls import progress_report_controls, resume_or_stop_controls
 from cogs.interview._poster import EventPoster
 from cogs.progress._render import drill_opening, progress_message
 
@@ -49,10 +49,12 @@ class ProgressCog(commands.Cog):
         await ctx.defer(ephemeral=True)
         report = await self.progress.overview(ctx.author.id, locale_language(ctx.interaction))
         embed, chart = progress_message(report)
+        # The button is answered by the interview cog's report router (one router for PDFs).
+        view = progress_report_controls(report.language)
         if chart is None:
-            await ctx.followup.send(embed=embed, ephemeral=True)
+            await ctx.followup.send(embed=embed, view=view, ephemeral=True)
         else:
-            await ctx.followup.send(embed=embed, file=chart, ephemeral=True)
+            await ctx.followup.send(embed=embed, file=chart, view=view, ephemeral=True)
 
     @discord.slash_command(**command("drill.commands.drill"))
     @option("drill.options.language", str, choices=LANGUAGE_CHOICES, required=False, default=None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
@@ -19,30 +20,39 @@ from cogs._buttons import ButtonRouter, locale_language
 from cogs._cooldown import NO_COOLDOWNS, Cooldowns
 from cogs._cooldown import VOICE as VOICE_COOLDOWN
 from cogs._shared import command, interview_options, option
+from cogs.rounds.commands import ROUND, RoundCommands
 from cogs.voice._commands import localise_choices
 from cogs.voice._controls import CONSENT, RATE, VoiceAction, parse_voice_custom_id
 from cogs.voice._places import Place, open_place
 from cogs.voice._presenter import ThreadPresenter
 from cogs.voice._render import diagnostics_embed
 
+if TYPE_CHECKING:
+    from cogs.rounds import RoundDesk
+
 log = logging.getLogger(__name__)
 
 VOICE = "voice.commands.voice"
-ROUND = "rounds.commands.round"
 
 
-class VoiceCog(commands.Cog):
+class VoiceCog(RoundCommands, commands.Cog):
     """Parse options, check where everyone is, defer, make one call to the voice coach."""
 
     voice = discord.SlashCommandGroup(**command(VOICE))
-    round_group = discord.SlashCommandGroup(**command(ROUND))
+    round_group = RoundCommands.round_group
 
     def __init__(
-        self, bot: discord.Bot, coach: VoiceCoach, *, cooldowns: Cooldowns = NO_COOLDOWNS
+        self,
+        bot: discord.Bot,
+        coach: VoiceCoach,
+        *,
+        cooldowns: Cooldowns = NO_COOLDOWNS,
+        rounds: RoundDesk | None = None,
     ) -> None:
         self.bot = bot
         self.coach = coach
         self.cooldowns = cooldowns
+        self.round_desk = rounds
         self._names: dict[int, str] = {}
         self.buttons = ButtonRouter()
         self.buttons.route(parse_voice_custom_id, self._click)
@@ -111,7 +121,9 @@ class VoiceCog(commands.Cog):
         """End the current turn and call the next person."""
         await ctx.defer(ephemeral=True)
         guild, member = _guild_member(ctx)
-        reply = await self.coach.rounds.next(guild.id, member.id, _is_manager(member), _locale(ctx))
+        reply = await self.coach.rounds.next(
+            guild.id, member.id, self.host_power(member), _locale(ctx), channel_id=ctx.channel_id
+        )
         await ctx.followup.send(reply, ephemeral=True)
 
     @round_group.command(**command(f"{ROUND}.skip"))
@@ -122,7 +134,12 @@ class VoiceCog(commands.Cog):
         guild, member = _guild_member(ctx)
         self._names[user.id] = user.display_name
         reply = await self.coach.rounds.skip(
-            guild.id, user.id, member.id, _is_manager(member), _locale(ctx)
+            guild.id,
+            user.id,
+            member.id,
+            self.host_power(member),
+            _locale(ctx),
+            channel_id=ctx.channel_id,
         )
         await ctx.followup.send(reply, ephemeral=True)
 

@@ -15,6 +15,7 @@ from bot.discord_app import MockingbirdBot, intents
 from bot.interview.engine import InterviewEngine
 from bot.progress import DrillService, ProgressService, SkillCatalogue
 from bot.progress.ports import ChartRenderer
+from bot.reports import ReportService
 from bot.stories import CompetencySet, StoryReader, StoryService
 from cogs.interview import InterviewCog
 from cogs.progress import ProgressCog
@@ -25,7 +26,7 @@ from storage.sessions import SqliteSessionStore
 from storage.stories import SqliteStoryStore
 from tests.fakes.clock import FixedClock
 from tests.fakes.evaluator import ScriptedEvaluator
-from tests.fakes.progress import FakeCharts
+from tests.fakes.progress import FakeCharts, RecordingPdf
 from tests.progress.helpers import bank
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class ProgressEnv:
     stories: StoryService
     story_store: SqliteStoryStore
     clock: FixedClock
+    pdf: RecordingPdf
 
     @property
     def fake(self) -> FakeDiscord:
@@ -88,11 +90,12 @@ async def make_progress_env(
     )
     drills = DrillService(engine, bank(), progress.catalogue, progress_store, clock)
     bot = MockingbirdBot(intents=intents())
-    bot.add_cog(InterviewCog(bot, engine))
+    pdf = RecordingPdf()
+    bot.add_cog(InterviewCog(bot, engine, reports=ReportService(engine, pdf, progress=progress)))
     bot.add_cog(ProgressCog(bot, progress, drills))
     bot.add_cog(StoriesCog(bot, stories))
     try:
         async with harness(bot, fake) as h:
-            yield ProgressEnv(h, db, engine, progress, stories, story_store, clock)
+            yield ProgressEnv(h, db, engine, progress, stories, story_store, clock, pdf)
     finally:
         await db.close()

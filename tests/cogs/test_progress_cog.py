@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 PNG = b"\x89PNG\r\n\x1a\n"
 EPHEMERAL = 64
+ORIGINAL = "/webhooks/{application_id}/{interaction_token}/messages/@original"
 
 
 @pytest.fixture
@@ -115,3 +116,18 @@ async def test_a_korean_drill_is_korean(env: ProgressEnv) -> None:
     (thread,) = env.fake.threads_of(env.h.channel_id)
     intro = env.bot_messages(int(thread["id"]))[0]["content"]
     assert "첫 드릴" in intro and "결과로 마무리" in intro
+
+
+async def test_progress_offers_the_progress_report_as_a_pdf(env: ProgressEnv) -> None:
+    await env.h.slash("progress", user=env.h.alice)
+    (reply,) = env.followups()
+    (row,) = reply["components"]
+    assert [c["label"] for c in row["components"]] == ["Download progress report"]
+    shown = next(m for m in env.fake.messages.values() if m.get("components"))
+    await env.h.click(shown, label="Download progress report", user=env.h.alice)
+    (edit,) = env.fake.requests_to("PATCH", ORIGINAL)
+    (upload,) = edit.files
+    assert upload.filename == "mockingbird-progress.pdf" and upload.data.startswith(b"%PDF-")
+    assert "Here is your progress report" in edit.json["content"]
+    assert env.pdf.titles == ["Progress report"]
+    assert env.h.command_errors == []

@@ -22,12 +22,27 @@ def _utc_today() -> date:
 class InMemoryBudget:
     """A per-server daily token allowance with the SQLite budget's rules."""
 
-    def __init__(self, daily_tokens: int | None, *, today: Today = _utc_today) -> None:
+    def __init__(
+        self,
+        daily_tokens: int | None,
+        *,
+        today: Today = _utc_today,
+        per_guild: dict[int, int] | None = None,
+    ) -> None:
         if daily_tokens is not None and daily_tokens < 0:
             raise ValueError("daily_tokens must be >= 0 or None for no limit")
         self.daily_tokens = daily_tokens
         self._today = today
         self.counts: dict[tuple[int, date], int] = {}
+        # Servers' own budgets (capped by the bot's), as the settings set them.
+        self.per_guild = dict(per_guild or {})
+
+    def limit(self, guild_id: int | None) -> int | None:
+        """Return the server's daily budget: its own (capped by the bot's), else the bot's."""
+        own = self.per_guild.get(_guild(guild_id))
+        if own is None:
+            return self.daily_tokens
+        return own if self.daily_tokens is None else min(own, self.daily_tokens)
 
     async def spent(self, guild_id: int | None, day: date | None = None) -> int:
         """Return the tokens a server has used on ``day`` (today by default)."""
@@ -35,9 +50,10 @@ class InMemoryBudget:
 
     async def remaining(self, guild_id: int | None) -> int | None:
         """Return the tokens left today, or None when there is no limit."""
-        if self.daily_tokens is None:
+        limit = self.limit(guild_id)
+        if limit is None:
             return None
-        return max(0, self.daily_tokens - await self.spent(guild_id))
+        return max(0, limit - await self.spent(guild_id))
 
     async def allow(self, guild_id: int | None) -> bool:
         """Tell whether the server has tokens left today."""

@@ -19,6 +19,7 @@ from bot.progress.models import (
     SkillState,
 )
 from bot.progress.ports import CoverageSummary, PracticeSummary, ProgressChart, SessionScore
+from bot.reports.document import Document
 
 log = logging.getLogger(__name__)
 
@@ -190,3 +191,15 @@ if TYPE_CHECKING:
     _habits: HabitSource = FixedHabits()
     _memory: Memory = FixedMemory()
     _coverage: StoryCoverage = FixedCoverage()
+
+
+class RecordingPdf:
+    """The report worker's PDF port: a tiny fixed PDF, remembering each document's title."""
+
+    def __init__(self) -> None:
+        self.titles: list[str] = []
+
+    async def render_pdf(self, document: Document) -> bytes:
+        """Return a placeholder PDF (layout is tested on the real worker elsewhere)."""
+        self.titles.append(document.title)
+        return b"%PDF-1.4 placeholder"

@@ -89,6 +89,29 @@ INSERT INTO negotiations (id, user_id, guild_id, channel_id, language, setup, se
     (96, {BOB}, 500, 701, 'en', '{{}}', 2, '{{}}', 'active', '{T}', '{T}');
 INSERT INTO negotiation_turns (id, negotiation_id, idx, speaker, text, created_at) VALUES
     (97, 95, 0, 'candidate', 'ALICE-ASK', '{T}'), (98, 96, 0, 'candidate', 'BOB-ASK', '{T}');
+INSERT INTO schedules (id, guild_id, creator_id, medium, channel_id, post_channel_id, kind,
+    level, language, weekday, local_time, timezone, interval_weeks, first_date,
+    duration_minutes, questions_each, reminder_minutes, status, created_at, updated_at) VALUES
+    (101, 500, {ALICE}, 'voice', 600, 700, 'behavioral', 'mid', 'en', 2, '19:00',
+     'Asia/Seoul', 1, '2026-11-25', 60, 2, 60, 'active', '{T}', '{T}'),
+    (102, 500, {BOB}, 'text', 700, 700, 'behavioral', 'mid', 'en', 3, '19:00',
+     'Asia/Seoul', 2, '2026-11-26', 60, 2, 60, 'active', '{T}', '{T}');
+INSERT INTO schedule_rsvps (id, schedule_id, user_id, created_at) VALUES
+    (103, 101, {ALICE}, '{T}'), (104, 101, {BOB}, '{T}'), (105, 102, {ALICE}, '{T}');
+INSERT INTO schedule_runs (id, schedule_id, occurrence, outcome, round_id, at) VALUES
+    (106, 101, '{T}', 'ran', 41, '{T}');
+INSERT INTO guild_settings (guild_id, moderator_role_id, language, updated_at)
+    VALUES (500, 900, 'ko', '{T}');
+INSERT INTO server_questions (id, guild_id, question_id, kind, language, levels, skills, text,
+    hint, keywords, created_at) VALUES (107, 500, 'beh-g500-x', 'behavioral', 'en', '[]', '[]',
+    'Q', 'H', '[]', '{T}');
+INSERT INTO round_history_optins (id, guild_id, user_id, opted_in_at) VALUES
+    (108, 500, {ALICE}, '{T}'), (109, 500, {BOB}, '{T}');
+INSERT INTO profiles (id, user_id, resume_text, resume_facts, resume_pages, resume_language,
+    resume_at, updated_at) VALUES (110, {ALICE}, 'ALICE-RESUME', '{{}}', 1, 'en', '{T}', '{T}'),
+    (111, {BOB}, 'BOB-RESUME', '{{}}', 1, 'en', '{T}', '{T}');
+INSERT INTO personal_plans (id, session_id, user_id, plan, created_at) VALUES
+    (112, 1, {ALICE}, '{{}}', '{T}'), (113, 2, {BOB}, '{{}}', '{T}');
 """
 
 
@@ -159,9 +182,19 @@ async def test_erase_leaves_no_row_of_the_user_and_keeps_everyone_elses(db: Data
                 assert kept.get(row["id"]) == row, (table.table, row)
     # Shared rows the user only hosted stay for the others (one had nobody else: it went).
     cleared = [t.table for t in declared.tables if t.on_erase is OnErase.CLEAR]
-    assert cleared == ["rounds"]
+    assert cleared == ["rounds", "schedules"]
     assert {r["id"]: r["host_id"] for r in after.rows("rounds")} == {41: None, 42: BOB}
-    for name in ("guilds", "llm_calls", "llm_budget", "guild_llm_keys"):
+    # A schedule serves the server: it stays without its creator.
+    assert {r["id"]: r["creator_id"] for r in after.rows("schedules")} == {101: None, 102: BOB}
+    for name in (
+        "guilds",
+        "llm_calls",
+        "llm_budget",
+        "guild_llm_keys",
+        "guild_settings",
+        "server_questions",
+        "schedule_runs",
+    ):
         assert after.rows(name) == before.rows(name), name
 
 

@@ -40,6 +40,10 @@ TOP_KEYS = [
     "progress",
     "stories",
     "negotiations",
+    "schedules",
+    "round_history_shared",
+    "profile",
+    "personal_plans",
 ]
 COUNT_KEYS = [
     "sessions",
@@ -60,6 +64,11 @@ COUNT_KEYS = [
     "story_tellings",
     "negotiations",
     "negotiation_messages",
+    "schedule_rsvps",
+    "schedules_created",
+    "history_opt_ins",
+    "profiles",
+    "personal_plans",
 ]
 # The progress, story and negotiation stores: nothing of theirs is seeded here
 # (tests/privacy seeds them).
@@ -400,6 +409,7 @@ async def test_a_user_with_nothing_stored(db: Database) -> None:
         "user_rows": 0,
         "rounds_unhosted": 0,
         "rounds_removed": 0,
+        "schedules_uncredited": 0,
     }
     assert await SqlitePrivacyLookups(db).active_interviews(123) == []
     assert {t: await table_count(db, t) for t in totals} == totals

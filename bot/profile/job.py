@@ -1,0 +1,107 @@
+"""Read a job description offline: interview kinds, focus skills, seniority, company context.
+
+Kinds: behavioral always (every loop has one), plus coding, system design and technical when
+the text names what they test. Focus skills: the bank's question tags the text names (by the
+words in ``lexicon.TAG_TERMS``), most mentioned first, mapped to the skill catalogue through
+its own tag lists, so the focus always names real skills. Seniority: the title first, then
+the text, then "N+ years". Context: the sentences that talk about the company.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+from bot.catalog import Kind, Level
+from bot.profile.lexicon import KIND_TERMS, LEVEL_TERMS, YEARS, mentions, tag_hits
+from bot.profile.models import JobFacts
+from bot.progress.catalogue import SkillCatalogue
+
+log = logging.getLogger(__name__)
+
+MAX_TAGS = 10
+MAX_FOCUS = 6
+MAX_CONTEXT = 3
+CONTEXT_LIMIT = 240
+_SENTENCE = re.compile(r"(?<=[.!?。])\s+|\n+")
+_COMPANY_WORDS = (
+    "we are",
+    "we're",
+    "we build",
+    "our mission",
+    "our team",
+    "our customers",
+    "founded",
+    "company",
+    "startup",
+    "headquartered",
+    "backed by",
+    "우리는",
+    "저희는",
+    "회사",
+    "서비스를",
+    "미션",
+    "스타트업",
+    "설립",
+)
+
+
+def read_job(title: str, company: str, text: str, catalogue: SkillCatalogue) -> JobFacts:
+    """Return what a job description asks for (offline)."""
+    whole = f"{title}\n{text}"
+    hits = tag_hits(whole)
+    # Most named first; among equals, the one the text names first (stable sort).
+    tags = tuple(sorted(hits, key=lambda t: -hits[t]))[:MAX_TAGS]
+    kinds = [Kind.BEHAVIORAL]
+    scored = {kind: mentions(whole, terms) for kind, terms in KIND_TERMS.items()}
+    kinds += [k for k, n in sorted(scored.items(), key=lambda kv: -kv[1]) if n > 0]
+    return JobFacts(
+        title=title.strip(),
+        company=company.strip(),
+        kinds=tuple(kinds),
+        focus=focus_skills(tags, catalogue),
+        tags=tags,
+        seniority=seniority(title, text),
+        context=context(company, text),
+    )
+
+
+def focus_skills(tags: Iterable[str], catalogue: SkillCatalogue) -> tuple[str, ...]:
+    """Return the catalogue skills the tags practise, in the tags' order, without repeats."""
+    found: list[str] = []
+    for tag in tags:
+        for skill in catalogue.for_tag(tag):
+            if skill not in found:
+                found.append(skill)
+    return tuple(found[:MAX_FOCUS])
+
+
+def seniority(title: str, text: str) -> Level | None:
+    """Return the level the job is written for: from its title, its text, or years asked."""
+    for source in (title, text):
+        lowered = f" {source.casefold()} "
+        for level, terms in LEVEL_TERMS:
+            if any(term in lowered for term in terms):
+                return level
+    years = [int(m.group(1)) for m in YEARS.finditer(text)]
+    if years:
+        wanted = min(years)
+        return Level.SENIOR if wanted >= 6 else Level.MID if wanted >= 3 else Level.JUNIOR
+    return None
+
+
+def context(company: str, text: str) -> tuple[str, ...]:
+    """Return up to three sentences about the company."""
+    name = company.strip().casefold()
+    found = []
+    for sentence in _SENTENCE.split(text):
+        clean = " ".join(sentence.split())
+        lowered = clean.casefold()
+        if len(clean) < 12:
+            continue
+        if (name and name in lowered) or any(w in lowered for w in _COMPANY_WORDS):
+            found.append(clean if len(clean) <= CONTEXT_LIMIT else clean[: CONTEXT_LIMIT - 1] + "…")
+        if len(found) >= MAX_CONTEXT:
+            break
+    return tuple(found)
