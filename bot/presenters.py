@@ -124,13 +124,17 @@ def summary_lines(summary: Summary, language: Lang = Language.EN) -> list[str]:
             )
             for r in summary.recurring
         )
-    if summary.best is not None and summary.best.evaluation is not None:
+    # The question's grade (its latest, follow-up-merged evaluation) is the one the average
+    # and the score list use; the first answer's own score would contradict them.
+    best = summary.best
+    grade = s.question_grade(best) if best is not None else None
+    if best is not None and grade is not None:
         lines.append(
             text(
                 "feedback.summary.strongest",
                 language,
-                prompt=shorten(summary.best.prompt, 80),
-                score=summary.best.evaluation.score,
+                prompt=shorten(best.prompt, 80),
+                score=grade.score,
             )
         )
     if summary.answered == 0:

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
 
 import aiosqlite
 
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
+# aiosqlite's default batch of rows fetched per step when iterating a cursor.
+_ITER_CHUNK_SIZE = 64
 
 # SQLite's primary result codes (``SQLITE_<NAME>[_<extended>]``) -> the copy key that says
 # what is wrong and what to do (bot/copy/<language>/database.yaml).
@@ -88,6 +91,22 @@ def _detail(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def read_only_uri(path: Path | str) -> str:
+    """Return the SQLite URI that opens the file at ``path`` for reading only."""
+    return f"file:{quote(str(Path(path).resolve()))}?mode=ro"
+
+
+def _file_of(target: str) -> str:
+    """Return the file a ``file:`` URI names (what messages show), or ``target`` itself."""
+    if not target.startswith("file:"):
+        return target
+    return unquote(urlsplit(target).path) or target
+
+
+def _is_read_only(target: str) -> bool:
+    return target.startswith("file:") and "mode=ro" in urlsplit(target).query.split("&")
+
+
 def _migrations() -> list[tuple[int, str, str]]:
     """Return (version, name, sql) for every migration file, in order."""
     found = []
@@ -99,10 +118,17 @@ def _migrations() -> list[tuple[int, str, str]]:
 
 
 class Database:
-    """One SQLite database file opened with WAL and foreign keys."""
+    """One SQLite database file opened with WAL and foreign keys.
+
+    ``path`` may be a ``file:`` URI; ``read_only_uri(path)`` opens an existing file for
+    reading only (nothing is created, migrated or written: a read-only file can be read).
+    """
 
     def __init__(self, path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
-        self.path = str(path)
+        self._target = str(path)
+        # What messages name: the file, even when it was given as a URI.
+        self.path = _file_of(self._target)
+        self.read_only = _is_read_only(self._target)
         self.busy_timeout_ms = busy_timeout_ms
         self._conn: aiosqlite.Connection | None = None
         # One connection is shared by every coroutine; the lock keeps transactions apart.
@@ -122,15 +148,20 @@ class Database:
         process alive) and raises DatabaseUnavailable naming the file and what to do.
         """
         try:
-            self._create_private()
-            self._conn = await aiosqlite.connect(self.path, isolation_level=None)
+            if not self.read_only:
+                self._create_private()
+            self._conn = await self._connect()
             self._conn.row_factory = aiosqlite.Row
-            await self._conn.execute("PRAGMA journal_mode = WAL")
+            if not self.read_only:
+                await self._conn.execute("PRAGMA journal_mode = WAL")
             await self._conn.execute("PRAGMA foreign_keys = ON")
             await self._conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-            await self._conn.execute("PRAGMA synchronous = NORMAL")
-            await self._probe()
-            await self.migrate()
+            if self.read_only:
+                await self._check_current()
+            else:
+                await self._conn.execute("PRAGMA synchronous = NORMAL")
+                await self._probe()
+                await self.migrate()
         except BaseException as exc:
             await self.close()
             if isinstance(exc, Exception) and not isinstance(exc, DatabaseUnavailable):
@@ -139,12 +170,52 @@ class Database:
             raise
         return self
 
+    async def _connect(self) -> aiosqlite.Connection:
+        """Open the file in a worker thread, then hand the open connection to aiosqlite.
+
+        ``aiosqlite.connect`` opens the file in its own thread; when that fails it stops the
+        thread without waiting, and the thread may then report to an event loop that has
+        closed ("Exception in thread ... Event loop is closed"). Opening first means
+        aiosqlite's thread starts only for a connection that exists, and ``close()`` always
+        waits for it to end.
+        """
+        uri = self._target.startswith("file:")
+        # check_same_thread=False: opened here, then used only by aiosqlite's one thread.
+        raw = await asyncio.to_thread(
+            sqlite3.connect,
+            self._target,
+            isolation_level=None,
+            check_same_thread=False,
+            uri=uri,
+        )
+        return await aiosqlite.Connection(lambda: raw, _ITER_CHUNK_SIZE)
+
+    async def _check_current(self) -> None:
+        """Raise DatabaseUnavailable ("outdated") when a migration is missing from the file.
+
+        A read-only connection cannot migrate, and the newer code may need the newer tables.
+        """
+        conn = self.conn
+        async with conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        ) as cur:
+            has_table = await cur.fetchone() is not None
+        done: set[int] = set()
+        if has_table:
+            async with conn.execute("SELECT version FROM schema_migrations") as cur:
+                done = {int(row[0]) for row in await cur.fetchall()}
+        missing = [name for version, name, _ in _migrations() if version not in done]
+        if missing:
+            raise DatabaseUnavailable(
+                self.path, "outdated", f"{len(missing)} migration(s) not applied"
+            )
+
     def _create_private(self) -> None:
         """Create the folder (0700) and the file (0600) when missing: answers are private.
 
         SQLite gives the -wal and -shm files the database file's permissions.
         """
-        if self.path == ":memory:" or self.path.startswith("file:"):
+        if self._target == ":memory:" or self._target.startswith("file:"):
             return
         path = Path(self.path)
         if not path.parent.exists():

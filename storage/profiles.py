@@ -20,6 +20,7 @@ from bot.profile.models import (
     ResumeFacts,
 )
 from storage.db import Database
+from storage.timestamps import from_text, to_text
 
 log = logging.getLogger(__name__)
 
@@ -32,17 +33,6 @@ _RESUME_COLUMNS = (
     "resume_at",
 )
 _JOB_COLUMNS = ("job_title", "job_company", "job_text", "job_facts", "job_language", "job_at")
-
-
-def _ts(value: datetime) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat()
-
-
-def _dt(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 class SqliteProfileStore:
@@ -69,7 +59,7 @@ class SqliteProfileStore:
             resume.pages,
             resume.name,
             resume.language.value,
-            _ts(resume.updated_at),
+            to_text(resume.updated_at),
         )
         await self._upsert(user_id, _RESUME_COLUMNS, values, resume.updated_at)
 
@@ -81,7 +71,7 @@ class SqliteProfileStore:
             job.text,
             json.dumps(job.facts.to_dict(), ensure_ascii=False),
             job.language.value,
-            _ts(job.updated_at),
+            to_text(job.updated_at),
         )
         await self._upsert(user_id, _JOB_COLUMNS, values, job.updated_at)
 
@@ -109,7 +99,7 @@ class SqliteProfileStore:
         """Remember how an interview (``plan.session_id``) was personalised."""
         if plan.session_id is None:
             raise ValueError("a plan is saved with its interview's id")
-        at = _ts(plan.created_at or datetime.now(UTC))
+        at = to_text(plan.created_at or datetime.now(UTC))
         async with self._db.transaction() as conn:
             await conn.execute(
                 "INSERT OR IGNORE INTO users (id, created_at) VALUES (?, ?)", (user_id, at)
@@ -128,11 +118,13 @@ class SqliteProfileStore:
             row = await cur.fetchone()
         if row is None:
             return None
-        return PersonalPlan.from_dict(json.loads(row["plan"]), session_id, _dt(row["created_at"]))
+        return PersonalPlan.from_dict(
+            json.loads(row["plan"]), session_id, from_text(row["created_at"])
+        )
 
     async def prune(self, older_than: datetime) -> int:
         """Delete profiles and plans untouched since ``older_than``; return rows deleted."""
-        cutoff = _ts(older_than)
+        cutoff = to_text(older_than)
         async with self._db.transaction() as conn:
             plans = await conn.execute("DELETE FROM personal_plans WHERE created_at < ?", (cutoff,))
             profiles = await conn.execute("DELETE FROM profiles WHERE updated_at < ?", (cutoff,))
@@ -141,7 +133,7 @@ class SqliteProfileStore:
     async def _upsert(
         self, user_id: int, columns: tuple[str, ...], values: tuple[Any, ...], at: datetime
     ) -> None:
-        stamp = _ts(at)
+        stamp = to_text(at)
         names = ", ".join(columns)
         marks = ", ".join("?" for _ in columns)
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns)
@@ -164,7 +156,7 @@ def _resume(row: aiosqlite.Row) -> Resume | None:
         facts=ResumeFacts.from_dict(json.loads(row["resume_facts"] or "{}")),
         pages=int(row["resume_pages"] or 0),
         language=Language(row["resume_language"] or "en"),
-        updated_at=_dt(row["resume_at"]),
+        updated_at=from_text(row["resume_at"]),
         name=row["resume_name"] or "",
     )
 
@@ -178,5 +170,5 @@ def _job(row: aiosqlite.Row) -> JobDescription | None:
         text=row["job_text"],
         facts=JobFacts.from_dict(json.loads(row["job_facts"] or "{}")),
         language=Language(row["job_language"] or "en"),
-        updated_at=_dt(row["job_at"]),
+        updated_at=from_text(row["job_at"]),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import aiosqlite
 
@@ -20,6 +20,7 @@ from bot.progress.models import (
 )
 from bot.progress.ports import PracticeSummary, SessionScore
 from storage.db import Database
+from storage.timestamps import from_text, to_text
 
 log = logging.getLogger(__name__)
 
@@ -28,17 +29,6 @@ log = logging.getLogger(__name__)
 EVIDENCE_PER_SKILL = 12
 # Practice days read for the streak.
 STREAK_DAYS = 400
-
-
-def _ts(value: datetime) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat()
-
-
-def _dt(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 class SqliteProgressStore:
@@ -70,7 +60,7 @@ class SqliteProgressStore:
                     int(e.spoken),
                     int(e.retry),
                     json.dumps(list(e.problems)),
-                    _ts(e.at),
+                    to_text(e.at),
                 ),
             )
             await conn.executemany(
@@ -86,7 +76,7 @@ class SqliteProgressStore:
                         max(0.0, min(100.0, s.level)),
                         s.observations,
                         json.dumps(list(s.recent)),
-                        _ts(s.last_practised),
+                        to_text(s.last_practised),
                     )
                     for s in update.states
                 ],
@@ -104,7 +94,7 @@ class SqliteProgressStore:
                         ev.rule_id,
                         int(ev.positive),
                         ev.quote,
-                        _ts(ev.at),
+                        to_text(ev.at),
                     )
                     for ev in update.evidence
                 ],
@@ -128,9 +118,9 @@ class SqliteProgressStore:
                         user,
                         s.skill_id,
                         json.dumps(s.card),
-                        _ts(s.due),
+                        to_text(s.due),
                         s.last_rating,
-                        _ts(s.last_review),
+                        to_text(s.last_review),
                     )
                     for s in update.schedules
                 ],
@@ -141,7 +131,7 @@ class SqliteProgressStore:
         async with self._db.transaction() as conn:
             await conn.execute(
                 "INSERT OR IGNORE INTO users (id, created_at) VALUES (?, ?)",
-                (user_id, _ts(state.last_practised)),
+                (user_id, to_text(state.last_practised)),
             )
             await conn.execute(
                 "INSERT INTO skill_states (user_id, skill_id, level, observations, recent,"
@@ -155,7 +145,7 @@ class SqliteProgressStore:
                     max(0.0, min(100.0, state.level)),
                     state.observations,
                     json.dumps(list(state.recent)),
-                    _ts(state.last_practised),
+                    to_text(state.last_practised),
                 ),
             )
             if schedule is not None:
@@ -169,9 +159,9 @@ class SqliteProgressStore:
                         user_id,
                         schedule.skill_id,
                         json.dumps(schedule.card),
-                        _ts(schedule.due),
+                        to_text(schedule.due),
                         schedule.last_rating,
-                        _ts(schedule.last_review),
+                        to_text(schedule.last_review),
                     ),
                 )
 
@@ -184,7 +174,7 @@ class SqliteProgressStore:
                 level=float(r["level"]),
                 observations=int(r["observations"]),
                 recent=tuple(int(v) for v in json.loads(r["recent"])),
-                last_practised=_dt(r["last_practised"]),
+                last_practised=from_text(r["last_practised"]),
             )
             for r in rows
         }
@@ -196,9 +186,9 @@ class SqliteProgressStore:
             r["skill_id"]: Schedule(
                 skill_id=r["skill_id"],
                 card=json.loads(r["card"]),
-                due=_dt(r["due"]),
+                due=from_text(r["due"]),
                 last_rating=int(r["last_rating"]),
-                last_review=_dt(r["last_review"]),
+                last_review=from_text(r["last_review"]),
             )
             for r in rows
         }
@@ -218,7 +208,7 @@ class SqliteProgressStore:
                 level=Level(r["level"]),
                 language=Language(r["language"]),
                 score=r["score"],
-                at=_dt(r["at"]),
+                at=from_text(r["at"]),
                 spoken=bool(r["spoken"]),
                 retry=bool(r["retry"]),
                 problems=tuple(str(p) for p in json.loads(r["problems"])),
@@ -240,7 +230,7 @@ class SqliteProgressStore:
                 turn_id=r["turn_id"],
                 session_id=r["session_id"],
                 score=r["score"],
-                at=_dt(r["at"]),
+                at=from_text(r["at"]),
                 rule_id=r["rule_id"],
                 positive=bool(r["positive"]),
                 quote=r["quote"],
@@ -277,7 +267,7 @@ class SqliteProgressStore:
             interviews=int(count[0]["n"]) if count else 0,
             days=tuple(date.fromisoformat(r["day"]) for r in days),
             sessions=tuple(
-                SessionScore(r["session_id"], _dt(r["at"]), float(r["average"]))
+                SessionScore(r["session_id"], from_text(r["at"]), float(r["average"]))
                 for r in reversed(scores)
             ),
             language=Language(latest[0]["language"]) if latest else None,
@@ -303,7 +293,7 @@ class SqliteProgressStore:
                     drill.user_id,
                     json.dumps(skills),
                     json.dumps(list(drill.question_ids)),
-                    _ts(drill.created_at),
+                    to_text(drill.created_at),
                 ),
             )
 
@@ -323,12 +313,12 @@ class SqliteProgressStore:
                 for s in json.loads(r["skills"])
             ),
             question_ids=tuple(json.loads(r["question_ids"])),
-            created_at=_dt(r["created_at"]),
+            created_at=from_text(r["created_at"]),
         )
 
     async def prune(self, older_than: datetime) -> int:
         """Delete progress untouched since ``older_than``; return the rows deleted."""
-        cutoff = _ts(older_than)
+        cutoff = to_text(older_than)
         deleted = 0
         async with self._db.transaction() as conn:
             for sql in (

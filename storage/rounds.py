@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import aiosqlite
@@ -12,21 +12,14 @@ from bot.catalog import Kind, Language, Level
 from bot.rounds.model import Participant, Rating, Round, RoundMode, RoundStatus
 from bot.rounds.summary import AnswerRecord, RatingRecord
 from storage.db import Database
+from storage.timestamps import now_text, to_text
 
 log = logging.getLogger(__name__)
 
 
-def _ts(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat()
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
 async def _ensure_user(conn: aiosqlite.Connection, user_id: int) -> None:
     await conn.execute(
-        "INSERT OR IGNORE INTO users (id, created_at) VALUES (?, ?)", (user_id, _now())
+        "INSERT OR IGNORE INTO users (id, created_at) VALUES (?, ?)", (user_id, now_text())
     )
 
 
@@ -42,7 +35,7 @@ class SqliteRoundStore:
             await _ensure_user(conn, round_.host_id)
             await conn.execute(
                 "INSERT OR IGNORE INTO guilds (id, created_at) VALUES (?, ?)",
-                (round_.guild_id, _now()),
+                (round_.guild_id, now_text()),
             )
             cur = await conn.execute(
                 "INSERT INTO rounds (guild_id, voice_channel_id, thread_id, host_id, mode, kind,"
@@ -59,8 +52,8 @@ class SqliteRoundStore:
                     round_.language.value,
                     round_.turns_each,
                     round_.status.value,
-                    _ts(round_.created_at),
-                    _ts(round_.ended_at) if round_.ended_at else None,
+                    to_text(round_.created_at),
+                    to_text(round_.ended_at) if round_.ended_at else None,
                 ),
             )
             round_.id = cur.lastrowid
@@ -74,7 +67,7 @@ class SqliteRoundStore:
                 (
                     round_.thread_id,
                     round_.status.value,
-                    _ts(round_.ended_at) if round_.ended_at else None,
+                    to_text(round_.ended_at) if round_.ended_at else None,
                     round_.id,
                 ),
             )
@@ -103,7 +96,7 @@ class SqliteRoundStore:
                 "UPDATE rounds SET status = 'stopped', ended_at = ?"
                 " WHERE status IN ('gathering', 'running')"
                 + (f" AND id NOT IN ({marks})" if kept else ""),
-                (_ts(at), *kept),
+                (to_text(at), *kept),
             )
         return cur.rowcount
 
@@ -120,7 +113,7 @@ class SqliteRoundStore:
                         round_id,
                         participant.user_id,
                         participant.position,
-                        _ts(participant.consented_at),
+                        to_text(participant.consented_at),
                         participant.session_id,
                         participant.turns,
                         participant.answered,
@@ -164,7 +157,7 @@ class SqliteRoundStore:
             cur = await conn.execute(
                 "INSERT INTO round_answers (round_id, participant_id, session_id, turn_id,"
                 " turn_index, score, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (round_id, row[0], session_id, turn_id, turn_index, score, _ts(at)),
+                (round_id, row[0], session_id, turn_id, turn_index, score, to_text(at)),
             )
             answer_id = cur.lastrowid
         assert answer_id is not None
@@ -192,7 +185,7 @@ class SqliteRoundStore:
                 "INSERT INTO peer_ratings (answer_id, rater_id, rating, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (answer_id, rater_id)"
                 " DO UPDATE SET rating = excluded.rating, updated_at = excluded.updated_at",
-                (answer_id, rater_id, rating.value, _ts(at), _ts(at)),
+                (answer_id, rater_id, rating.value, to_text(at), to_text(at)),
             )
         return existed
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import aiosqlite
@@ -14,6 +14,7 @@ from bot.coaching.models import Coaching, Dimension, Evaluation, Evidence, Findi
 from bot.interview.models import Attempt, Session, SessionStatus, Turn, TurnStatus
 from bot.interview.ports import SessionOverview
 from storage.db import Database
+from storage.timestamps import now_text, to_text
 
 log = logging.getLogger(__name__)
 
@@ -28,14 +29,6 @@ _RETRY_SAVED = (
     "SELECT id FROM sessions WHERE rewind_turn_id IS NOT NULL AND rewind_answer IS NOT NULL"
 )
 _RETRY_WANTED = "SELECT id FROM sessions WHERE rewind_turn_id IS NOT NULL AND rewind_answer IS NULL"
-
-
-def _ts(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat()
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
 
 
 def evaluation_to_json(ev: Evaluation) -> str:
@@ -55,7 +48,7 @@ class SqliteSessionStore:
         self._db = db
 
     async def _ensure_owner(self, conn: aiosqlite.Connection, session: Session) -> None:
-        now = _now()
+        now = now_text()
         await conn.execute(
             "INSERT OR IGNORE INTO users (id, created_at) VALUES (?, ?)", (session.user_id, now)
         )
@@ -84,8 +77,8 @@ class SqliteSessionStore:
                     session.role,
                     session.channel_id,
                     session.status.value,
-                    _ts(session.created_at),
-                    _now(),
+                    to_text(session.created_at),
+                    now_text(),
                 ),
             )
             session.id = cur.lastrowid
@@ -97,7 +90,13 @@ class SqliteSessionStore:
             await conn.execute(
                 "UPDATE sessions SET level = ?, status = ?, channel_id = ?, updated_at = ?"
                 " WHERE id = ?",
-                (session.level.value, session.status.value, session.channel_id, _now(), session.id),
+                (
+                    session.level.value,
+                    session.status.value,
+                    session.channel_id,
+                    now_text(),
+                    session.id,
+                ),
             )
 
     async def latest_session(self, user_id: int, guild_id: int | None) -> Session | None:
@@ -123,7 +122,7 @@ class SqliteSessionStore:
             await conn.execute(
                 "UPDATE sessions SET rewind_turn_id = ?, rewind_answer = NULL, updated_at = ?"
                 " WHERE id = ?",
-                (turn_id, _now(), session_id),
+                (turn_id, now_text(), session_id),
             )
 
     async def save_rewind_answer(self, session_id: int, answer: str) -> None:
@@ -132,13 +131,13 @@ class SqliteSessionStore:
             await conn.execute(
                 "UPDATE sessions SET rewind_answer = ?, updated_at = ?"
                 " WHERE id = ? AND rewind_turn_id IS NOT NULL",
-                (answer, _now(), session_id),
+                (answer, now_text(), session_id),
             )
 
     async def save_attempt(self, attempt: Attempt) -> Attempt:
         """Insert a retry of a turn and return it with its id; a rewind waiting for this
         retry (and its saved answer) is cleared in the same transaction."""
-        now = _now()
+        now = now_text()
         async with self._db.transaction() as conn:
             cur = await conn.execute(
                 "INSERT INTO attempts (turn_id, answer, score, evaluation, created_at)"
@@ -148,7 +147,7 @@ class SqliteSessionStore:
                     attempt.answer,
                     attempt.evaluation.score,
                     evaluation_to_json(attempt.evaluation),
-                    _ts(attempt.created_at),
+                    to_text(attempt.created_at),
                 ),
             )
             attempt.id = cur.lastrowid
@@ -194,7 +193,7 @@ class SqliteSessionStore:
     async def save_turn(self, session_id: int, turn: Turn) -> Turn:
         """Insert or update one turn with its evaluation; return it with its id."""
         ev = turn.evaluation
-        now = _now()
+        now = now_text()
         values: dict[str, Any] = {
             "session_id": session_id,
             "idx": turn.index,
@@ -308,7 +307,7 @@ class SqliteSessionStore:
         """Delete sessions (with their turns and findings) untouched since ``older_than``."""
         async with self._db.transaction() as conn:
             cur = await conn.execute(
-                "DELETE FROM sessions WHERE updated_at < ?", (_ts(older_than),)
+                "DELETE FROM sessions WHERE updated_at < ?", (to_text(older_than),)
             )
         return cur.rowcount
 

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
 import aiosqlite
 
 from bot.catalog import Language
 from bot.stories.models import Story, StoryDraft, Telling
 from storage.db import Database
+from storage.timestamps import from_text, to_text
 
 log = logging.getLogger(__name__)
-
-
-def _ts(value: datetime) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat()
-
-
-def _dt(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _words(raw: str) -> tuple[str, ...]:
@@ -53,8 +43,8 @@ class SqliteStoryStore:
                 terms=_words(r["terms"]),
                 strong=_words(r["strong"]),
                 language=Language(r["language"]),
-                created_at=_dt(r["created_at"]),
-                updated_at=_dt(r["updated_at"]),
+                created_at=from_text(r["created_at"]),
+                updated_at=from_text(r["updated_at"]),
                 tellings=tuple(tellings.get(r["id"], ())),
             )
             for r in rows
@@ -64,7 +54,7 @@ class SqliteStoryStore:
         self, user_id: int, draft: StoryDraft, telling: Telling, language: Language
     ) -> Story:
         """Bank a new story told by one answer and return it with its id."""
-        at = _ts(telling.at)
+        at = to_text(telling.at)
         async with self._db.transaction() as conn:
             await conn.execute(
                 "INSERT OR IGNORE INTO users (id, created_at) VALUES (?, ?)", (user_id, at)
@@ -120,7 +110,7 @@ class SqliteStoryStore:
                     json.dumps(list(terms), ensure_ascii=False),
                     json.dumps(list(strong), ensure_ascii=False),
                     json.dumps(list(competencies)),
-                    _ts(telling.at),
+                    to_text(telling.at),
                     story_id,
                 ),
             )
@@ -131,7 +121,7 @@ class SqliteStoryStore:
         async with self._db.transaction() as conn:
             cur = await conn.execute(
                 "UPDATE stories SET title = ?, updated_at = ? WHERE id = ? AND user_id = ?",
-                (title, _ts(now), story_id, user_id),
+                (title, to_text(now), story_id, user_id),
             )
         return cur.rowcount > 0
 
@@ -166,7 +156,7 @@ class SqliteStoryStore:
                     json.dumps(list(terms), ensure_ascii=False),
                     json.dumps(list(strong), ensure_ascii=False),
                     json.dumps(list(competencies)),
-                    _ts(now),
+                    to_text(now),
                     keep_id,
                 ),
             )
@@ -189,11 +179,13 @@ class SqliteStoryStore:
     async def prune(self, older_than: datetime) -> int:
         """Delete tellings older than ``older_than`` and stories left with none."""
         async with self._db.transaction() as conn:
-            told = await conn.execute("DELETE FROM story_tellings WHERE at < ?", (_ts(older_than),))
+            told = await conn.execute(
+                "DELETE FROM story_tellings WHERE at < ?", (to_text(older_than),)
+            )
             stories = await conn.execute(
                 "DELETE FROM stories WHERE updated_at < ? AND id NOT IN"
                 " (SELECT story_id FROM story_tellings)",
-                (_ts(older_than),),
+                (to_text(older_than),),
             )
         return max(told.rowcount, 0) + max(stories.rowcount, 0)
 
@@ -217,7 +209,7 @@ async def _insert_telling(
             telling.question_id,
             telling.score,
             telling.excerpt,
-            _ts(telling.at),
+            to_text(telling.at),
         ),
     )
 
@@ -229,6 +221,6 @@ def _telling(t: aiosqlite.Row) -> Telling:
         number=t["number"],
         question_id=t["question_id"],
         score=t["score"],
-        at=_dt(t["at"]),
+        at=from_text(t["at"]),
         excerpt=t["excerpt"],
     )

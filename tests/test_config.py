@@ -166,6 +166,7 @@ async def test_building_services_with_openai_speech_and_no_key_fails_and_closes(
     monkeypatch.setenv("STT_BACKEND", "openai")
     with pytest.raises(ConfigError, match="STT_BACKEND=openai needs OPENAI_API_KEY"):
         await build_services(Settings(env_file=None), tmp_path / "bot.sqlite3")
+    assert not (tmp_path / "bot.sqlite3").exists()  # refused before the file was created
     for thread in threading.enumerate():
         if "connection_worker" in thread.name:
             thread.join(timeout=5)
@@ -219,7 +220,7 @@ def test_readme_configuration_table_lists_every_setting() -> None:
     assert every_setting() - documented == set()
 
 
-async def test_a_bad_master_key_stops_building_and_closes_the_database(
+async def test_a_bad_master_key_stops_the_bot_services_before_the_database_opens(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import threading
@@ -228,7 +229,8 @@ async def test_a_bad_master_key_stops_building_and_closes_the_database(
 
     monkeypatch.setenv("MOCKINGBIRD_MASTER_KEY", "not-a-fernet-key")
     with pytest.raises(ConfigError, match="MOCKINGBIRD_MASTER_KEY is set but is not a valid"):
-        await build_services(Settings(env_file=None), tmp_path / "bot.sqlite3")
+        await build_services(Settings(env_file=None), tmp_path / "bot.sqlite3", server_keys=True)
+    assert not (tmp_path / "bot.sqlite3").exists()
     for thread in threading.enumerate():
         if "connection_worker" in thread.name:
             thread.join(timeout=5)

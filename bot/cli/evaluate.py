@@ -62,10 +62,12 @@ async def evaluate(
     settings: Settings,
     *,
     stdin: BinaryIO | None = None,
-    out: TextIO = sys.stdout,
-    err: TextIO = sys.stderr,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
 ) -> int:
     """Grade one answer read from stdin and print the evaluation as JSON."""
+    # Looked up now, not at import: the entry point may have guarded standard output.
+    out, err = out or sys.stdout, err or sys.stderr
     from bot.bootstrap import build_evaluator
     from bot.coaching.rubric import Rubric
     from storage.db import Database
@@ -94,8 +96,8 @@ async def evaluate_batch(
     settings: Settings,
     *,
     stdin: BinaryIO | None = None,
-    out: TextIO = sys.stdout,
-    err: TextIO = sys.stderr,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
 ) -> int:
     """Grade JSON lines from stdin, one object per input line, in order.
 
@@ -103,6 +105,8 @@ async def evaluate_batch(
     optional, English by default). A malformed line gets ``{"id", "line", "error"}`` and the
     rest go on. Everything is loaded once.
     """
+    # Looked up now, not at import: the entry point may have guarded standard output.
+    out, err = out or sys.stdout, err or sys.stderr
     from bot.bootstrap import build_evaluator
     from bot.coaching.rubric import Rubric
     from storage.db import Database

@@ -5,7 +5,8 @@ One line is one message to the recruiter (typed, piped or from a file, like ``re
 until the end, then one JSON object: ``{"turns", "budget", "final_offer", "scores",
 "left_on_table", "evidence"}``. ``--seed`` makes the recruiter's budget and choices
 reproducible. A negotiation kept in ``--db`` (default DATABASE_PATH) that was cut short
-resumes on the next run.
+resumes on the next run with its own terms (saying so when the options differ); ``--new``
+ends it first and starts one with the options given.
 """
 
 from __future__ import annotations
@@ -62,6 +63,11 @@ def add_command(sub: Any) -> None:
         "nothing",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    p.add_argument(
+        "--new",
+        action="store_true",
+        help="end an unfinished negotiation kept in --db and start one with these options",
+    )
     p.add_argument("--language", type=Language, choices=list(Language), default=Language.EN)
     p.add_argument("--bonus", default=None, help="yearly bonus in the offer, if any")
     p.add_argument("--equity", default=None, help="yearly equity in the offer, if any")
@@ -142,6 +148,7 @@ class TerminalNegotiation:
         self.language = language
         self.negotiation: Negotiation | None = None
         self._warned_replaced = False
+        self.new = False
 
     def say(self, line: str = "") -> None:
         """Print a line unless only the JSON is wanted."""
@@ -161,14 +168,36 @@ class TerminalNegotiation:
         self.say(text("negotiation.terminal.recruiter", self.language, line=line))
 
     async def open(self, typed: Typed, seed: int | None, database: str) -> bool:
-        """Resume the terminal's running negotiation, else start one; tell if it ended."""
+        """Resume the terminal's running negotiation, else start one; tell if it ended.
+
+        A resumed negotiation keeps its own terms, and says so when the options differ;
+        with ``self.new`` it is ended first and a new one starts with the options given.
+        """
         from bot.negotiation import format_amount
 
         running = await self.service.active(TERMINAL_USER, None)
+        if running is not None and running.id is not None and self.new:
+            await self.service.stop_negotiation(running.id)
+            self.say(
+                text("negotiation.terminal.ended_for_new", self.language, role=running.setup.role)
+            )
+            running = None
         if running is not None and running.id is not None:
             self.negotiation = running
             self.language = running.language
             self.say(text("negotiation.terminal.resumed", self.language, role=running.setup.role))
+            if self._differs(typed, running):
+                currency = self.service.currency_of(running)
+                self.say(
+                    text(
+                        "negotiation.terminal.own_terms",
+                        self.language,
+                        role=running.setup.role,
+                        offer=format_amount(running.setup.offer.base, currency, self.language),
+                        target=format_amount(running.setup.target, currency, self.language),
+                        currency=currency.code,
+                    )
+                )
             recruiter = [t.text for t in running.turns if t.speaker.value == "recruiter"]
             if recruiter:
                 self.recruiter(recruiter[-1])
@@ -195,6 +224,30 @@ class TerminalNegotiation:
             self.say(text("negotiation.terminal.kept_in", lang, path=database))
         self.recruiter(started.line)
         return False
+
+    def _differs(self, typed: Typed, running: Negotiation) -> bool:
+        """Tell whether the options typed now ask for other terms than the saved ones."""
+        from bot.negotiation.setup import check_setup
+
+        setup, _ = check_setup(typed, self.service.currencies)
+        saved = running.setup
+        return (
+            setup.role,
+            setup.currency,
+            setup.offer,
+            setup.target,
+            setup.style,
+            setup.level,
+            setup.location,
+        ) != (
+            saved.role,
+            saved.currency,
+            saved.offer,
+            saved.target,
+            saved.style,
+            saved.level,
+            saved.location,
+        )
 
     def show(self, reply: Reply) -> bool:
         """Print a reply (and the debrief when it ended); tell if it ended."""
@@ -295,10 +348,11 @@ async def negotiate(
     settings: Settings,
     *,
     stdin: BinaryIO | None = None,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
     interactive: bool | None = None,
 ) -> int:
     """Run ``python -m bot negotiate``; return the exit code."""
+    out = out or sys.stdout  # looked up now: the entry point may have guarded it
     from bot.cli.terminal_input import LineReader
     from bot.negotiation import CurrencyTable, NegotiationInputError, Typed
     from bot.negotiation.setup import check_setup
@@ -345,6 +399,7 @@ async def negotiate(
             interactive=bool(interactive),
             language=lang,
         )
+        session.new = bool(getattr(args, "new", False))
         try:
             await start_up(services)
             return await session.run(typed, args.seed, path)

@@ -23,6 +23,12 @@ def add_commands(sub: Any) -> None:
     drill = sub.add_parser("drill", help="a 3-question drill on the skills due or weakest")
     _common(drill)
     drill.add_argument("--language", type=Language, choices=list(Language), default=None)
+    drill.add_argument(
+        "--end-unfinished",
+        action="store_true",
+        help="end an unfinished interview in the database (its summary is kept) and drill; "
+        "without it, drill says how to resume that interview and starts nothing",
+    )
 
     stories = sub.add_parser(
         "stories", help="the story bank: `stories [rename ID TITLE | merge KEEP OTHER | delete ID]`"

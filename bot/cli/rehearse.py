@@ -52,6 +52,7 @@ TERMINAL_KEYS: Final = {
     "interview.answer_empty": "interview.terminal.answer_empty",
     "interview.rewind.not_answered": "interview.terminal.rewind_not_answered",
     "interview.ended": "interview.terminal.ended",
+    "stories.not_found": "stories.terminal.not_found",
 }
 
 
@@ -66,7 +67,7 @@ def terminal_message(exc: CoachError, language: Language) -> str:
 if sys.platform == "win32":
 
     @contextmanager
-    def _only_run(database: str) -> Iterator[bool]:
+    def only_run(database: str) -> Iterator[bool]:
         """Windows has no advisory file locks here: two runs on one file are not prevented."""
         yield True
 
@@ -74,7 +75,7 @@ else:
     import fcntl
 
     @contextmanager
-    def _only_run(database: str) -> Iterator[bool]:
+    def only_run(database: str) -> Iterator[bool]:
         """Hold a lock next to the database file; yield False when another rehearse holds it."""
         if database == MEMORY:
             yield True
@@ -112,6 +113,7 @@ class Rehearsal:
         speech: tuple[SpeechToText, AudioLimits] | None = None,
         database: str = MEMORY,
         personal: PersonalStart | None = None,
+        model: bool = True,
     ) -> None:
         self.engine = engine
         self.reader = reader
@@ -124,6 +126,8 @@ class Rehearsal:
         self._warned_replaced = False
         # Starts an interview personalised with --resume/--job (None: the usual start).
         self._personal = personal
+        # Whether a model key is set: without one, nothing can be re-graded by a model.
+        self._model = model
 
     # ---- opening ------------------------------------------------------------------
 
@@ -260,6 +264,8 @@ class Rehearsal:
         if name == "hint":
             hint = self.engine.hint(await self.engine.session(session_id))
             write(self.out, text("interview.terminal.hint", lang, hint=hint))
+        elif name == "reevaluate" and not self._model:
+            write(self.out, text("interview.terminal.reevaluate_no_model", lang))
         elif name == "reevaluate":
             for change in reevaluation_lines(await self.engine.reevaluate(session_id), lang):
                 write(self.out, change)
@@ -413,6 +419,11 @@ def _loaded(data: bytes) -> Callable[[], Awaitable[bytes]]:
     return load
 
 
+def has_model_key(settings: Settings) -> bool:
+    """Tell whether the terminal can grade with a model (it has no server keys, only these)."""
+    return bool(settings.llm.openai_key or settings.llm.anthropic_key)
+
+
 def _ended(events: list[Event]) -> bool:
     return any(isinstance(event, SessionEnded) for event in events)
 
@@ -426,7 +437,7 @@ async def rehearse(
     *,
     database: str | Path | None = None,
     stdin: BinaryIO | None = None,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
     interactive: bool | None = None,
     resume: str | Path | None = None,
     job: str | Path | None = None,
@@ -440,6 +451,7 @@ async def rehearse(
     """
     from bot.bootstrap import build_services, start_up
 
+    out = out or sys.stdout  # looked up now: the entry point may have guarded it
     if stdin is None:
         reader = LineReader.for_fd(0, max_bytes=MAX_LINE_BYTES)
         interactive = os.isatty(0) if interactive is None else interactive
@@ -461,9 +473,10 @@ async def rehearse(
         speech=(services.stt, services.audio_limits),
         database=path,
         personal=personal,
+        model=has_model_key(settings),
     )
     try:
-        with _only_run(path) as alone:
+        with only_run(path) as alone:
             if not alone:
                 write(out, text("interview.terminal.busy", language, path=path))
                 return EXIT_FAILED

@@ -63,10 +63,12 @@ async def transcribe(
     language: Language,
     as_json: bool,
     settings: Settings,
-    out: TextIO = sys.stdout,
-    err: TextIO = sys.stderr,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
 ) -> int:
     """Transcribe one recording and print the transcript, word timings and delivery."""
+    # Looked up now, not at import: the entry point may have guarded standard output.
+    out, err = out or sys.stdout, err or sys.stderr
     from bot.bootstrap import build_speech
 
     file = audio_path(path)

@@ -117,6 +117,9 @@ class Verdict(enum.StrEnum):
     NON_ANSWER = "non_answer"
     JOKE = "joke"
     NOISE = "noise"
+    # A question about the candidate's motivation or goals, answered without any reason,
+    # wish, goal or plan: a good story, but an answer to another question.
+    NO_MOTIVATION = "no_motivation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +164,7 @@ class TopicLexicon:
         topics: Sequence[Topic],
         markers: Mapping[str, Sequence[str]],
         forms: Mapping[str, Sequence[str]] | None = None,
+        motivation: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.language = language
         self.matching = matching
@@ -173,6 +177,13 @@ class TopicLexicon:
         )
         self._markers = PhraseMatcher(markers, matching, stem)
         self._forms = PhraseMatcher(forms or {}, matching, stem)
+        motivation = motivation or {}
+        self._asks_motivation = PhraseMatcher(
+            {"asks": motivation.get("question", ())}, matching, stem
+        )
+        self._shows_motivation = PhraseMatcher(
+            {"shows": motivation.get("answer", ())}, matching, stem
+        )
 
     @classmethod
     def load(cls, path: Path) -> TopicLexicon:
@@ -211,8 +222,19 @@ class TopicLexicon:
         if unknown:
             raise TopicError(f"forms: unknown form(s) {sorted(unknown)}")
         form_phrases = {str(k): _strings(v, f"forms.{k}") for k, v in forms.items()}
+        asks = _mapping(raw.get("asks_motivation", {}), "asks_motivation")
+        motivation = {
+            side: _strings(asks[side], f"asks_motivation.{side}")
+            for side in ("question", "answer")
+            if side in asks
+        }
         return cls(
-            Language(raw["language"]), MatchMode(raw["matching"]), topics, markers, form_phrases
+            Language(raw["language"]),
+            MatchMode(raw["matching"]),
+            topics,
+            markers,
+            form_phrases,
+            motivation,
         )
 
     def tokens(self, text: str) -> list[Token]:
@@ -235,6 +257,14 @@ class TopicLexicon:
         if Form.STORY.value in found:
             return Form.STORY
         return Form.APPROACH
+
+    def asks_motivation(self, tokens: Sequence[Token]) -> bool:
+        """Tell whether a question asks why the candidate wants the job or what they hope for."""
+        return bool(self._asks_motivation.scan(tokens))
+
+    def shows_motivation(self, tokens: Sequence[Token]) -> bool:
+        """Tell whether an answer gives a reason, a wish, a goal or a plan of the candidate's."""
+        return bool(self._shows_motivation.scan(tokens))
 
     def markers(self, tokens: Sequence[Token]) -> dict[str, list[Match]]:
         """Return the whole-answer markers (non-answer, joke, injection, work words)."""
@@ -412,8 +442,18 @@ def judge(
     }
 
     form = question_lexicon.form(q_tokens)
+    # Asked "why this role?", a story from work touches the open "motivation" topic through
+    # its work words; it answers the question only if it says why, or what the candidate
+    # hopes for. Fillers are kept: "like" in "I'd like to" is one.
+    missed_motivation = (
+        len(answer_tokens) >= DIFFERENT_SUBJECT_MIN_WORDS
+        and question_lexicon.asks_motivation(q_tokens)
+        and not answer_lexicon.shows_motivation(answer_lexicon.tokens(answer_text))
+    )
 
     def verdict(kind: Verdict, span: tuple[int, int] | None = None) -> TopicJudgement:
+        if kind is Verdict.ON_TOPIC and missed_motivation:
+            kind = Verdict.NO_MOTIVATION
         return TopicJudgement(kind, tuple(sorted(raised)), engaged, span, injection, terms, form)
 
     endings = () if answer_lexicon.stemmed else KOREAN_ENDINGS

@@ -38,9 +38,21 @@ def pick_question(
         for skill in q.skills
     }
     fresh = [q for q in at_level if not covered.intersection(q.skills)] or at_level
-    # Seeded by session and position so a resumed session keeps its order.
-    rng = random.Random(f"{session.id}:{session.questions_asked}")
+    rng = random.Random(question_seed(session))
     return rng.choice(sorted(fresh, key=lambda q: q.id))
+
+
+def question_seed(session: Session) -> str:
+    """Return the seed of the session's next question choice.
+
+    It is made of the user, the instant the session was created, its id and how many
+    questions it has asked. The creation instant differs from one interview to the next, so
+    a fresh database (where every first session has id 1) does not always open with the same
+    question; it is stored with the session, so a resumed interview keeps its order; and a
+    fixed clock (the tests' ``FakeClock``) gives a fixed, reproducible order.
+    """
+    created = session.created_at.timestamp()
+    return f"{session.user_id}:{created:.6f}:{session.id}:{session.questions_asked}"
 
 
 def pick_follow_up(

@@ -229,8 +229,13 @@ def validate_key_shape(provider: str, api_key: str) -> str:
 def provider_factory(
     llm: LLMSettings, *, base_urls: Mapping[str, str] | None = None
 ) -> ProviderFactory:
-    """Return a factory building providers for a server's key with the bot's model settings."""
-    urls = dict(base_urls or {})
+    """Return a factory building providers for a server's key with the bot's model settings.
+
+    Base URLs come from the settings (so `.env` counts, not only the environment the SDKs
+    read); ``base_urls`` overrides them (tests point them at a loopback fake).
+    """
+    urls = {OPENAI: llm.openai_base_url, ANTHROPIC: llm.anthropic_base_url}
+    urls.update(base_urls or {})
     timeouts = CallTimeouts(total_s=llm.llm_timeout_seconds)
 
     def make(provider: str, api_key: str) -> LLMProvider:

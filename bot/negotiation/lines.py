@@ -29,6 +29,8 @@ STATES_OFFER: Final = frozenset(
         "concede",
         "concede_reason",
         "concede_far",
+        "concede_over",
+        "concede_reason_over",
         "meet",
         "best_and_final",
         "final_offer",

@@ -204,6 +204,7 @@ _WORD_NUMBER = re.compile(
     r"(?:[\s-]+|\b))+",
     re.IGNORECASE,
 )
+_TRAILING_DIGITS = re.compile(rf"\s?(?:{_DIGITS})$")
 _PERCENT_AFTER = re.compile(r"\s?(?:%|percent\b|per cent\b|퍼센트|프로)", re.IGNORECASE)
 _RANGE_LINK = re.compile(
     r"^\s*(?:-|–|—|~|to|and|or|through|until|에서|부터|~에서)\s*$", re.IGNORECASE
@@ -251,21 +252,55 @@ def _plain_number(raw: str) -> float | None:
     return None
 
 
+class AmountError(ValueError):
+    """An amount that was read but cannot be used as typed; ``reason`` says why."""
+
+    def __init__(self, reason: str, typed: str, other: str = "") -> None:
+        super().__init__(f"{reason}: {typed!r}")
+        self.reason = reason
+        self.typed = typed
+        # The currency code a contradicting mark belongs to ("USD" for "$100k" in EUR).
+        self.other = other
+
+
+AMBIGUOUS: Final = "ambiguous"
+OTHER_CURRENCY: Final = "other_currency"
+
+
 def korean_number(raw: str) -> float | None:
-    """Return the value of a number written with Korean units ("1억 2,500만", "팔천만")."""
+    """Return the value of a number written with Korean units ("1억 2,500만", "팔천만").
+
+    Salary talk drops the last 만: "1억 2천" and "1억 2500" mean 1억 2천만 and 1억 2,500만.
+    Input that could mean two things ("1억 2") gives None; ``korean_amount`` says why.
+    """
+    try:
+        return korean_amount(raw)
+    except AmountError:
+        return None
+
+
+def korean_amount(raw: str) -> float | None:
+    """Return a Korean-unit number as salary talk means it; raise ``AmountError`` when
+    it could mean two things ("1억 2": 1억 2천만? 1억 2만?), None when it is no number."""
     total = 0.0
     section = 0.0  # below 만
     current: float | None = None
     digits = ""
     seen = False
+    last_big = 0
+    # What follows the last big unit: written with a small unit (천, 백, 십), or how many
+    # digits its bare number had ("2500" is 2,500만 after 억; "2" is anyone's guess).
+    tail_small = False
+    tail_digits = 0
 
     def flush() -> bool:
-        nonlocal digits, current
+        nonlocal digits, current, tail_digits
         if digits:
             value = _plain_number(digits)
             if value is None:
                 return False
             current = value
+            tail_digits = len(re.sub(r"\D", "", digits.split(".")[0]))
             digits = ""
         return True
 
@@ -279,13 +314,17 @@ def korean_number(raw: str) -> float | None:
             continue
         if ch in _KO_DIGITS:
             current = float(_KO_DIGITS[ch])
+            tail_digits = 0
         elif ch in _SMALL_UNITS:
             section += (current if current is not None else 1.0) * _SMALL_UNITS[ch]
             current = None
+            tail_small = True
         elif ch in _BIG_UNITS:
             section += current or 0.0
             total += (section or 1.0) * _BIG_UNITS[ch]
             section, current = 0.0, None
+            last_big = _BIG_UNITS[ch]
+            tail_small, tail_digits = False, 0
         else:
             return None
         seen = True
@@ -293,7 +332,15 @@ def korean_number(raw: str) -> float | None:
         return None
     if not seen and current is None:
         return None
-    return total + section + (current or 0.0)
+    rest = section + (current or 0.0)
+    if rest and last_big >= _BIG_UNITS["억"]:
+        # After 억 the 만 goes unsaid: "1억 2천", "1억 2천5백", "1억 2500" (four digits).
+        if current is not None and not tail_small and tail_digits != 4:
+            raise AmountError(AMBIGUOUS, raw.strip())
+        if rest >= 10_000:
+            raise AmountError(AMBIGUOUS, raw.strip())
+        rest *= _BIG_UNITS["만"]
+    return total + rest
 
 
 def word_number(raw: str) -> tuple[float, int] | None:
@@ -394,6 +441,11 @@ def _raw_mentions(text: str, marks: Marks) -> Iterator[Mention]:
         if m.group("ko"):
             value = korean_number(m.group(0))
             multiplier = 10_000
+            cut = _TRAILING_DIGITS.search(m.group(0))
+            if value is None and cut is not None:
+                # "1억 2년" is 1억 and then something else, not an unreadable amount.
+                value = korean_number(m.group(0)[: cut.start()])
+                end = start + cut.start()
         else:
             value = _plain_number(m.group("num"))
             mult = (m.group("mult") or "").lower()
@@ -402,7 +454,6 @@ def _raw_mentions(text: str, marks: Marks) -> Iterator[Mention]:
                 value *= multiplier
         if value is None:
             continue
-        end = m.end()
         percent = _PERCENT_AFTER.match(text, end)
         if percent is not None:
             taken.append((start, percent.end()))
@@ -515,11 +566,15 @@ def parse_amount(typed: str, currency: Currency) -> int | None:
     """Return the amount an option holds ("120k", "$120,000", "9천만 원"), or None.
 
     The whole value must be one amount (a currency mark may come with it); a bare number is
-    taken as it is, so "120" stays 120 and the caller can say it is not a salary.
+    taken as it is, so "120" stays 120 and the caller can say it is not a salary. Korean
+    salary shorthand reads as it is meant ("1억 2천" is 1억 2천만; in won, "9천5백" is
+    9,500만). Raise ``AmountError`` for Korean units that could mean two things ("1억 2")
+    and for a mark of another currency ("$100k" typed for EUR).
     """
     text = typed.strip()
     if not text or len(text) > 40:
         return None
+    _refuse_other_currency(text, currency)
     marks = marks_of(currency)
     bare = text
     for mark in marks.before:
@@ -533,9 +588,11 @@ def parse_amount(typed: str, currency: Currency) -> int | None:
     if not bare:
         return None
     if re.fullmatch(r"[\d,.\s일이삼사오육칠팔구십백천만억조]+", bare) and re.search(
-        r"[만억]", bare
+        r"[십백천만억조]", bare
     ):
-        value = korean_number(bare)
+        value = korean_amount(bare)
+        if value and not re.search(r"[만억조]", bare) and currency.ko_format == "manwon":
+            value *= _BIG_UNITS["만"]  # "9천5백" in won talk is 9천5백만
         return round(value) if value else None
     mentions = [m for m in _raw_mentions(bare, marks) if not m.percent]
     if len(mentions) != 1:
@@ -546,3 +603,31 @@ def parse_amount(typed: str, currency: Currency) -> int | None:
         return None
     value = round(m.value)
     return value if value > 0 else None
+
+
+def _refuse_other_currency(text: str, currency: Currency) -> None:
+    """Raise ``AmountError`` when ``text`` carries another currency's symbol, code or name."""
+    own = {currency.code.lower(), *(s.lower() for s in currency.symbols)}
+    own |= {n.lower() for n in currency.names}
+    lowered = text.lower()
+    marks = sorted(
+        ((mark.lower(), c) for c in _all_currencies() for mark in (c.code, *c.symbols, *c.names)),
+        key=lambda pair: len(pair[0]),
+        reverse=True,
+    )
+    for mark, owner in marks:
+        if owner.code == currency.code:
+            continue
+        at_start = lowered.startswith(mark)
+        at_end = lowered.endswith(mark) and len(lowered) > len(mark)
+        if not (at_start or at_end):
+            continue
+        if any(mark in o or o.endswith(mark) for o in own if len(o) > len(mark)):
+            continue  # "ca$" is this currency's own mark, not "$"
+        if at_end and mark.isascii() and mark[:1].isalpha():
+            before = lowered[-len(mark) - 1 : -len(mark)]
+            if before.isascii() and before.isalpha():
+                continue  # the end of a longer word, not a currency name
+        if mark == "$" and any(s.endswith("$") for s in currency.symbols):
+            return  # a Canadian or an Australian writing "$" means their own dollar
+        raise AmountError(OTHER_CURRENCY, text, owner.code)

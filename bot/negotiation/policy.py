@@ -26,6 +26,11 @@ The rules (the README's "Salary negotiation" section says the same):
    base has no room left earns a one-off sign-on bonus of 5% of base.
 6. **The budget is never said**, whatever is asked: an attempt to extract it gets an
    in-character deflection (and the number in the same message, if any, is answered).
+7. **No bluff about the limit.** The recruiter says it cannot reach a number ("I can't get
+   to {ask}", "far outside our range", "as high as we go") only when that number is above
+   its budget; a counter to an ask within the budget just states the new offer, and a
+   final offer below the budget is called final (a decision it keeps), never "the most I
+   can do". The debrief then reveals how far it could have gone.
 
 The policy is deterministic: the same state, message and seed give the same move.
 """
@@ -243,12 +248,14 @@ def _answer_ask(
     )
     if met:
         return s, LinePart("meet", {"offer": new, "ask": ask}), conceded
-    if extreme:
+    # The line may say "I can't get to {ask}" only when that is true (rule 7).
+    over = ask > s.budget
+    if extreme and over:
         key = "concede_far"
     elif new_reasons:
-        key = "concede_reason"
+        key = "concede_reason_over" if over else "concede_reason"
     else:
-        key = "concede"
+        key = "concede_over" if over else "concede"
     return s, LinePart(key, {"offer": new, "ask": ask}), conceded
 
 

@@ -14,7 +14,14 @@ from bot.catalog import Language, Level
 from bot.copy import as_language, text
 from bot.errors import CoachError
 from bot.negotiation.models import Offer, Setup, Style
-from bot.negotiation.money import Currency, CurrencyTable, format_amount, parse_amount
+from bot.negotiation.money import (
+    AMBIGUOUS,
+    AmountError,
+    Currency,
+    CurrencyTable,
+    format_amount,
+    parse_amount,
+)
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +60,24 @@ def _field(name: str, language: Language) -> str:
 def _amount(
     name: str, typed: str, currency: Currency, language: Language, low: int, high: int
 ) -> int:
-    value = parse_amount(typed, currency)
+    try:
+        value = parse_amount(typed, currency)
+    except AmountError as exc:
+        if exc.reason == AMBIGUOUS:
+            raise NegotiationInputError(
+                key="negotiation.errors.ambiguous_amount",
+                language=language,
+                field=_field(name, language),
+                value=typed.strip()[:40],
+            ) from None
+        raise NegotiationInputError(
+            key="negotiation.errors.other_currency",
+            language=language,
+            field=_field(name, language),
+            value=typed.strip()[:40],
+            other=exc.other,
+            currency=currency.code,
+        ) from None
     if value is None:
         raise NegotiationInputError(
             key="negotiation.errors.not_a_number",

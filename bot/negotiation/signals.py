@@ -27,6 +27,14 @@ log = logging.getLogger(__name__)
 ASK_LOW: Final = 0.5
 ASK_HIGH: Final = 5.0
 _NEGATION_WINDOW: Final = 14
+# Korean: how far past a stem its negation may come ("수락할 수 없습니다", "동의하지는 않습니다").
+_KO_NEGATION_AFTER: Final = 12
+_KO_CLAUSE_END = re.compile(r"[.!?,;\n。…]")
+# Korean chat drops spaces and adds commas: a space in a phrase matches any of these or none.
+_KO_GAP: Final = r"[\s,.!~]*"
+# A Korean yes or no starts a word (eojeol), or follows an object particle typed without a
+# space ("제안을수락하겠습니다"); its verb ending may follow ("받아들이겠" + "습니다").
+_KO_WORD_START: Final = r"(?:(?<!\w)|(?<=[을를]))"
 _SENTENCE_END = re.compile(r"(?<=[.!?。…])\s+|\n+|(?<=[다요죠까])\.\s*")
 _RANGE_LINK = re.compile(r"^\s*(?:-|–|—|~|to|and|or|에서|부터)\s*$", re.IGNORECASE)
 
@@ -66,6 +74,10 @@ class Phrases:
     cues: Mapping[Cue, tuple[str, ...]]
     negation: tuple[str, ...]
     but: tuple[str, ...]
+    # A whole word just before a phrase that turns it around (Korean "못 받아들이겠습니다").
+    negating_words: tuple[str, ...] = ()
+    # Longer words a phrase may sit inside without meaning its cue ("인상적" is not "인상").
+    ignore: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, language: Language, root: Path = DEFAULT_ROOT) -> Phrases:
@@ -76,12 +88,14 @@ class Phrases:
             cues = {cue: tuple(str(p).lower() for p in raw[cue.value]) for cue in Cue}
             negation = tuple(str(p).lower() for p in raw["negation"])
             but = tuple(str(p).lower() for p in raw["but"])
-        except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+            negating = tuple(str(p).lower() for p in raw.get("negating_words") or ())
+            ignore = tuple(str(p).lower() for p in raw.get("ignore") or ())
+        except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
             raise SignalError(f"{path}: {exc}") from exc
         empty = [cue.value for cue, phrases in cues.items() if not phrases]
         if empty:
             raise SignalError(f"{path}: no phrases for {empty}")
-        return cls(language, cues, negation, but)
+        return cls(language, cues, negation, but, negating, ignore)
 
 
 @cache
@@ -147,14 +161,23 @@ def _phrase_spans(
     text: str, phrase: str, language: Language, whole: bool = False
 ) -> list[tuple[int, int]]:
     """Return where a phrase occurs: at a word start (Korean: anywhere); ``^`` anchors it to
-    the start of the message; ``whole`` also wants a word end ("i'm in" is not "i'm into")."""
+    the start of the message; ``whole`` also wants a word end ("i'm in" is not "i'm into").
+
+    Korean is agglutinative, so ``whole`` there means the phrase starts a word and its verb
+    ending may follow ("받아들이겠" matches "받아들이겠습니다" but not "안받아들이겠..."); a
+    space in a Korean phrase may be typed as a comma, other punctuation or nothing.
+    """
     anchored = phrase.startswith("^")
     phrase = phrase.removeprefix("^")
-    if language is Language.KO or not phrase[:1].isalnum():
+    if language is Language.KO:
+        pattern = _KO_GAP.join(re.escape(part) for part in phrase.split())
+        if whole:
+            pattern = _KO_WORD_START + pattern
+    elif not phrase[:1].isalnum():
         pattern = re.escape(phrase)
     else:
         pattern = r"(?<![\w'])" + re.escape(phrase)
-    if whole and phrase[-1:].isalnum():
+    if whole and language is not Language.KO and phrase[-1:].isalnum():
         pattern += r"(?![\w'])"
     if anchored:
         pattern = r"^\W*" + f"({pattern})"
@@ -163,16 +186,33 @@ def _phrase_spans(
 
 
 def _negated(text: str, start: int, end: int, phrases: Phrases) -> bool:
-    before = text[max(0, start - _NEGATION_WINDOW) : start].lower()
-    after = text[end : end + 6].lower()
+    """Tell whether the words around a phrase turn it into its opposite."""
+    if phrases.negating_words:
+        before_word = re.search(r"(\S+)\s+$", text[:start])
+        if before_word is not None and before_word.group(1).lower() in phrases.negating_words:
+            return True
     if phrases.language is Language.KO:
-        return any(n in after for n in phrases.negation)
+        # Korean negates after the stem, within the clause: "-지 않다", "-ㄹ 수 없다".
+        after = text[end : end + _KO_NEGATION_AFTER]
+        cut = _KO_CLAUSE_END.search(after)
+        clause = re.sub(r"\s+", "", after[: cut.start()] if cut else after)
+        return any(re.sub(r"\s+", "", n) in clause for n in phrases.negation)
+    before = text[max(0, start - _NEGATION_WINDOW) : start].lower()
     return any(n in before for n in phrases.negation)
+
+
+def _ignored_spans(text: str, phrases: Phrases) -> list[tuple[int, int]]:
+    lowered = text.lower()
+    spans: list[tuple[int, int]] = []
+    for word in phrases.ignore:
+        spans += [(m.start(), m.end()) for m in re.finditer(re.escape(word), lowered)]
+    return spans
 
 
 def find_hits(text: str, phrases: Phrases) -> list[Hit]:
     """Return every cue in ``text`` (the longest phrase wins where two overlap)."""
     hits: list[Hit] = []
+    ignored = _ignored_spans(text, phrases)
     for cue, words in phrases.cues.items():
         spans: list[tuple[int, int]] = []
         for phrase in sorted(words, key=len, reverse=True):
@@ -180,7 +220,10 @@ def find_hits(text: str, phrases: Phrases) -> list[Hit]:
             for start, end in _phrase_spans(text, phrase, phrases.language, whole):
                 if any(s <= start < e or s < end <= e for s, e in spans):
                     continue
-                if cue in (Cue.ACCEPT, Cue.COURTESY) and _negated(text, start, end, phrases):
+                if any(s <= start and end <= e for s, e in ignored):
+                    continue
+                negatable = (Cue.ACCEPT, Cue.DECLINE, Cue.COURTESY)
+                if cue in negatable and _negated(text, start, end, phrases):
                     continue
                 if cue is Cue.ASK and text[end : end + 5].lower() == " than":
                     continue  # "more than ten people" asks for nothing

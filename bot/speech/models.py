@@ -57,18 +57,31 @@ class ModelUnavailable(Exception):
         super().__init__(explain(name, problem, reason))
 
 
-def hub_cache() -> Path:
-    """Return the folder faster-whisper downloads models into (HF_HOME moves it)."""
+def hub_cache(hf_home: Path | None = None) -> Path:
+    """Return the folder faster-whisper downloads models into.
+
+    The same precedence as huggingface_hub: HF_HUB_CACHE, then HF_HOME (``hf_home``: the
+    setting, which may come from `.env`; else the environment), then the default cache.
+    Callers pass the result to the loader explicitly, because huggingface_hub reads the
+    environment once, when it is first imported, and never sees `.env`.
+    """
     if os.environ.get("HF_HUB_CACHE"):
         return Path(os.environ["HF_HUB_CACHE"])
-    home = os.environ.get("HF_HOME") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "huggingface"
+    home = (
+        hf_home
+        or os.environ.get("HF_HOME")
+        or os.path.join(
+            os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "huggingface"
+        )
     )
     return Path(home) / "hub"
 
 
-def classify(exc: BaseException) -> tuple[Problem, str]:
-    """Return what kind of failure loading a model was, and a one-line reason."""
+def classify(exc: BaseException, cache: Path | None = None) -> tuple[Problem, str]:
+    """Return what kind of failure loading a model was, and a one-line reason.
+
+    ``cache`` is the model cache the loader was given (default: ``hub_cache()``).
+    """
     chain: list[BaseException] = []
     seen: BaseException | None = exc
     while seen is not None and len(chain) < 8:
@@ -79,7 +92,8 @@ def classify(exc: BaseException) -> tuple[Problem, str]:
     if names & _NOT_FOUND or (isinstance(exc, ValueError) and "Invalid model size" in str(exc)):
         return "not_found", first_line
     if names & _UNREACHABLE:
-        return "unreachable", f"{HUB} could not be reached and the model is not in {hub_cache()}"
+        where = cache or hub_cache()
+        return "unreachable", f"{HUB} could not be reached and the model is not in {where}"
     if isinstance(exc, OSError) and exc.strerror:
         return "broken", exc.strerror
     return "broken", first_line
@@ -108,15 +122,21 @@ def explain(name: str, problem: Problem, reason: str) -> str:
 
 
 def fetch_whisper_model(
-    name: str, *, compute_type: str = "int8", cpu_threads: int = 2, verify: bool = True
+    name: str,
+    *,
+    compute_type: str = "int8",
+    cpu_threads: int = 2,
+    verify: bool = True,
+    cache: Path | None = None,
 ) -> ModelReady:
     """Make sure the faster-whisper model ``name`` is on this machine; return where it is.
 
     A folder is used as it is, ``tiny.en`` uses the bundled offline weights when installed,
-    anything else is downloaded into the model cache. With ``verify`` the model is loaded
-    once, so a broken download or an unsupported compute type shows now, not at the first
-    voice message. Raises ModelUnavailable.
+    anything else is downloaded into the model cache (``cache``, default ``hub_cache()``).
+    With ``verify`` the model is loaded once, so a broken download or an unsupported compute
+    type shows now, not at the first voice message. Raises ModelUnavailable.
     """
+    cache = cache or hub_cache()
     from bot.speech.stt import resolve_whisper_model
 
     resolved = resolve_whisper_model(name)
@@ -130,7 +150,7 @@ def fetch_whisper_model(
             from faster_whisper import download_model  # type: ignore[import-untyped]
 
             source = "hub"
-            path = Path(download_model(resolved))
+            path = Path(download_model(resolved, cache_dir=str(cache)))
         if verify:
             from faster_whisper import WhisperModel
 
@@ -138,7 +158,7 @@ def fetch_whisper_model(
                 str(path), device="cpu", compute_type=compute_type, cpu_threads=cpu_threads
             )
     except Exception as exc:
-        problem, reason = classify(exc)
+        problem, reason = classify(exc, cache)
         log.debug("fetching speech model %s failed", name, exc_info=True)
         raise ModelUnavailable(name, problem, reason) from exc
     return ModelReady(name, path, source)

@@ -360,15 +360,16 @@ class WhisperSTT:
                         local_files_only=self._local_files_only,
                     )
                 except Exception as exc:
-                    raise _model_error(self.model_name, exc) from exc
+                    cache = Path(self._download_root) if self._download_root else None
+                    raise _model_error(self.model_name, exc, cache) from exc
             return self._model
 
 
-def _model_error(name: str, exc: Exception) -> TranscriptionError:
+def _model_error(name: str, exc: Exception, cache: Path | None = None) -> TranscriptionError:
     """Log in one line why the model could not be loaded; return the user's error."""
     from bot.speech.models import classify, explain
 
-    problem, reason = classify(exc)
+    problem, reason = classify(exc, cache)
     log.error("%s", explain(name, problem, reason))
     log.debug("loading whisper model %s failed", name, exc_info=exc)
     key = "model_unavailable" if problem == "unreachable" else "model_broken"

@@ -7,14 +7,15 @@ deque and wakes the loop with ``call_soon_threadsafe``; all pipeline state (jitt
 decoders, counters) is touched on the event loop thread only, so no locks are needed and the
 reader is never blocked. ``on_audio`` is therefore called on the event loop thread.
 
-What a live call needs beyond decoding (see ../shared/DESIGN.md, "Live voice, checked against
-the sources"): ``GuardedVoiceClient`` (passed to ``connect(cls=...)``) has the stand-in for
-py-cord's missing recorder from construction on, so a member leaving during the handshake
-cannot crash py-cord's op 13 handler, tells the receiver when SPEAKING (op 5) maps a new
-SSRC, and closes sockets so that py-cord's reader thread follows a reconnect;
-``UdpKeepalive`` sends the 8-byte keepalive every 5 s that Discord needs to keep sending
-voice; a run of DAVE decrypt failures re-initialises the DAVE session through py-cord's own
-recovery path (op 31 + a new key package), and the receiver says so through ``on_trouble``.
+What a live call needs beyond decoding (checked against py-cord 2.8.1, davey 0.1.7, the DAVE
+protocol text and @discordjs/voice; README.md "Live voice"): ``GuardedVoiceClient`` (passed to
+``connect(cls=...)``) has the stand-in for py-cord's missing recorder from construction on, so
+a member leaving during the handshake cannot crash py-cord's op 13 handler, tells the receiver
+when SPEAKING (op 5) maps a new SSRC, and closes sockets so that py-cord's reader thread
+follows a reconnect; ``UdpKeepalive`` sends the 8-byte keepalive every 5 s that Discord needs
+to keep sending voice; a run of DAVE decrypt failures re-initialises the DAVE session through
+py-cord's own recovery path (op 31 + a new key package), and the receiver says so through
+``on_trouble``.
 """
 
 from __future__ import annotations

@@ -163,3 +163,95 @@ def test_the_real_command_line(tmp_path: Path) -> None:
     data = json.loads(done.stdout)
     assert data["final_offer"] is not None and len(data["turns"]) == 7
     assert Language.EN.value == "en"
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (("--offer", "$100k", "--currency", "EUR", "--target", "120k"), "is written in USD"),
+        (("--offer", "1억", "--target", "1억 2", "--currency", "KRW"), "more than one way"),
+    ],
+)
+async def test_amounts_that_cannot_be_taken_as_typed_are_refused(
+    settings: Settings, argv: tuple[str, ...], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, shown = await run(settings, "", "--db", ":memory:", *argv)
+    assert code == 2 and shown == ""
+    assert says in capsys.readouterr().err
+
+
+async def _cut_short(path: Path) -> None:
+    async with Database(path) as db:
+        svc = NegotiationService(
+            SqliteNegotiationStore(db), default_currencies(), clock=FixedClock()
+        )
+        await svc.start(Typed("Backend engineer", "120k", "135k", "USD"), 0, None, seed=3)
+
+
+async def test_a_resumed_negotiation_says_it_keeps_its_own_terms(
+    settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "resume.sqlite3"
+    await _cut_short(path)
+    other = ("--role", "Designer", "--offer", "90k", "--target", "100k", "--currency", "EUR")
+    out = io.StringIO()
+    code = await negotiate(
+        parse(*other, "--db", str(path)),
+        settings,
+        stdin=io.BytesIO(b"Deal.\n"),
+        out=out,
+        interactive=False,
+    )
+    shown = out.getvalue()
+    assert code == 0
+    assert "Continuing your negotiation for Backend engineer" in shown
+    assert (
+        "keeps its own terms (Backend engineer: offer $120,000, target $135,000, in USD)" in shown
+    )
+    assert "You agreed on $120,000" in shown
+    # The same options again: no notice.
+    await _cut_short(path)
+    code, shown = await run(settings, "Deal.\n", "--db", str(path))
+    assert code == 0 and "Continuing" in shown and "own terms" not in shown
+
+
+async def test_new_ends_the_saved_negotiation_and_starts_with_the_options(
+    settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "new.sqlite3"
+    await _cut_short(path)
+    out = io.StringIO()
+    other = ("--role", "Designer", "--offer", "90k", "--target", "100k", "--currency", "EUR")
+    code = await negotiate(
+        parse(*other, "--db", str(path), "--new"),
+        settings,
+        stdin=io.BytesIO(b"Deal.\n"),
+        out=out,
+        interactive=False,
+    )
+    shown = out.getvalue()
+    assert code == 0
+    assert shown.startswith("Ended your unfinished negotiation for Backend engineer")
+    assert "Salary negotiation for Designer: offer €90,000" in shown
+    assert "Continuing" not in shown
+
+
+async def test_a_korean_negotiation_reaches_a_deal_in_korean_words(settings: Settings) -> None:
+    script = (
+        "좋은 제안 감사합니다. 시장 데이터와 제 경력을 고려하면 1억 2천을 희망합니다.\n"
+        "받아들이겠습니다.\n"
+    )
+    out = io.StringIO()
+    argv = ("--role", "백엔드 개발자", "--offer", "1억", "--target", "1억2천", "--currency", "KRW")
+    code = await negotiate(
+        parse(*argv, "--language", "ko", "--seed", "1", "--db", ":memory:", "--json"),
+        settings,
+        stdin=io.BytesIO(script.encode()),
+        out=out,
+        interactive=False,
+    )
+    data = json.loads(out.getvalue())
+    assert code == 0
+    assert len(data["turns"]) == 5  # offer, ask, counter, yes, the recruiter's close
+    assert data["final_offer"] is not None and 100_000_000 < data["final_offer"] <= data["budget"]
+    assert data["left_on_table"] == data["budget"] - data["final_offer"]

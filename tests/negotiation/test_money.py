@@ -8,6 +8,9 @@ import pytest
 
 from bot.catalog import Language
 from bot.negotiation.money import (
+    AMBIGUOUS,
+    OTHER_CURRENCY,
+    AmountError,
     Currency,
     CurrencyError,
     CurrencyTable,
@@ -35,7 +38,7 @@ KRW = default_currencies().get("KRW")
         ("120K USD", 120_000),
         ("1.2m", 1_200_000),
         ("120 thousand", 120_000),
-        ("€120.000", 120_000),
+        ("120.000 USD", 120_000),
         ("120", 120),
     ],
 )
@@ -52,10 +55,64 @@ def test_typed_dollar_amounts(typed: str, value: int) -> None:
         ("1억", 100_000_000),
         ("₩90,000,000", 90_000_000),
         ("팔천만 원", 80_000_000),
+        # Salary shorthand: after 억 the 만 goes unsaid; in won, 천/백 alone count 만.
+        ("1억2천", 120_000_000),
+        ("1억 2천", 120_000_000),
+        ("1억2천만", 120_000_000),
+        ("1억 2천만", 120_000_000),
+        ("1억 2천5백", 125_000_000),
+        ("1억 2500", 125_000_000),
+        ("1억 2,500만 원", 125_000_000),
+        ("9천5백", 95_000_000),
+        ("9천", 90_000_000),
+        ("9,500만", 95_000_000),
+        ("1.2억", 120_000_000),
+        ("1.25억 원", 125_000_000),
+        ("일억 이천", 120_000_000),
     ],
 )
 def test_typed_won_amounts(typed: str, value: int) -> None:
     assert parse_amount(typed, KRW) == value
+
+
+@pytest.mark.parametrize("typed", ["1억 2", "1억 25", "1억 250", "2억 3.5"])
+def test_korean_amounts_that_could_mean_two_things_are_refused(typed: str) -> None:
+    with pytest.raises(AmountError) as caught:
+        parse_amount(typed, KRW)
+    assert caught.value.reason == AMBIGUOUS
+    assert korean_number(typed) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "code", "other"),
+    [
+        ("$100k", "EUR", "USD"),
+        ("100k USD", "EUR", "USD"),
+        ("€120.000", "USD", "EUR"),
+        ("£90,000", "USD", "GBP"),
+        ("100,000 달러", "KRW", "USD"),
+        ("₩90,000,000", "JPY", "KRW"),
+    ],
+)
+def test_a_mark_of_another_currency_is_refused(typed: str, code: str, other: str) -> None:
+    with pytest.raises(AmountError) as caught:
+        parse_amount(typed, default_currencies().get(code))
+    assert (caught.value.reason, caught.value.other) == (OTHER_CURRENCY, other)
+
+
+@pytest.mark.parametrize(
+    ("typed", "code", "value"),
+    [
+        ("€100k", "EUR", 100_000),
+        ("100k eur", "EUR", 100_000),
+        ("CA$100k", "CAD", 100_000),
+        ("$100k", "CAD", 100_000),
+        ("US$100k", "USD", 100_000),
+        ("100k dollars", "USD", 100_000),
+    ],
+)
+def test_a_currency_s_own_marks_are_fine(typed: str, code: str, value: int) -> None:
+    assert parse_amount(typed, default_currencies().get(code)) == value
 
 
 @pytest.mark.parametrize("typed", ["abc", "", "one two three four", "120k and 130k", "12O000"])
@@ -93,6 +150,12 @@ def test_korean_amounts_in_a_message() -> None:
     assert amounts("연봉 9천만 원을 희망합니다", KRW, 80_000_000) == [90_000_000]
     assert amounts("1억 2,500만 원까지 가능합니다", KRW, 80_000_000) == [125_000_000]
     assert amounts("일억 이천만 원", KRW, 80_000_000) == [120_000_000]
+    assert amounts("1억2천 정도를 희망합니다", KRW, 100_000_000) == [120_000_000]
+    assert amounts("1억 2천5백 원이면 좋겠습니다", KRW, 100_000_000) == [125_000_000]
+    assert amounts("9,500만 원이면", KRW, 80_000_000) == [95_000_000]
+    assert amounts("1.2억을 원합니다", KRW, 100_000_000) == [120_000_000]
+    # An unclear tail does not swallow the amount before it.
+    assert amounts("1억 2년 계약", KRW, 100_000_000) == [100_000_000]
 
 
 def test_percentages_are_kept_apart() -> None:

@@ -74,3 +74,54 @@ def test_a_quote_is_the_sentence_and_a_slice() -> None:
     start = long.index("145k")
     quote = sentence_around(long, start, start + 4, limit=60)
     assert "145k" in quote and quote in long and len(quote) <= 60
+
+
+@pytest.mark.parametrize(
+    ("message", "accepts", "declines"),
+    [
+        # A stem followed by its verb ending is a yes (or a no).
+        ("받아들이겠습니다.", True, False),
+        ("수락하겠습니다.", True, False),
+        ("동의하겠습니다", True, False),
+        ("좋습니다.", True, False),
+        ("네, 좋습니다!", True, False),
+        ("네, 그 조건으로 하겠습니다.", True, False),
+        ("그 제안을수락하겠습니다", True, False),
+        ("거절하겠습니다.", False, True),
+        ("죄송하지만 이번 제안은 사양하겠습니다.", False, True),
+        # Negation after the stem, or a negating word before it, undoes it.
+        ("받아들이지 않겠습니다", False, False),
+        ("동의하지 않습니다.", False, False),
+        ("수락할 수 없습니다.", False, False),
+        ("못 받아들이겠습니다.", False, False),
+        ("수락하기 어렵습니다.", False, False),
+        ("거절하지 않겠습니다. 다만 조금 더 생각해 볼게요.", False, False),
+        # A yes that goes on ("...지만", "다만") is not a yes; nor a stem inside another word.
+        ("받아들이겠지만 1억 2천만 원은 필요합니다.", False, False),
+        ("좋습니다만 조금 더 올려 주실 수 있나요?", False, False),
+        ("미동의합니다.", False, False),
+        ("연봉이 높을수록 좋습니다.", False, False),
+    ],
+)
+def test_a_korean_yes_or_no_with_its_ending(message: str, accepts: bool, declines: bool) -> None:
+    reading = read_message(message, Language.KO, KRW, 100_000_000)
+    assert reading.accepts is accepts
+    assert reading.has(Cue.DECLINE) is declines
+
+
+@pytest.mark.parametrize(
+    ("message", "cue"),
+    [
+        ("인상적인 프로젝트였습니다.", Cue.ASK),  # "impressive", not a raise
+        ("최대한 빨리 입사하고 싶습니다.", Cue.EXTRACT),  # "as soon as possible", not a budget
+    ],
+)
+def test_a_short_korean_stem_inside_another_word_is_no_cue(message: str, cue: Cue) -> None:
+    assert not read_message(message, Language.KO, KRW, 100_000_000).has(cue)
+
+
+def test_a_negated_walk_away_is_not_one() -> None:
+    assert not read_message("I won't walk away over this.", Language.EN, USD, 120_000).has(
+        Cue.DECLINE
+    )
+    assert read_message("I'll have to walk away.", Language.EN, USD, 120_000).has(Cue.DECLINE)

@@ -16,12 +16,13 @@ import yaml
 
 from bot.catalog import Kind, Language, Level
 from bot.catalog.bank import BankError, QuestionBank, default_prompts_root
-from bot.coaching.rules import PROBLEM_RULE_IDS
+from bot.coaching.rules import ALL_RULES, PROBLEM_RULE_IDS
 
 ROOT = default_prompts_root()
 MIN_QUESTIONS = 18
 MIN_PER_LEVEL = 6
 RULE_IDS = PROBLEM_RULE_IDS
+PROBLEM_RULES = [rule for rule in ALL_RULES if rule.id in PROBLEM_RULE_IDS]
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -138,15 +139,104 @@ def test_coding_questions_ask_for_a_walkthrough(bank: QuestionBank) -> None:
 
 
 @pytest.mark.parametrize("language", list(Language))
-def test_every_rule_has_follow_ups_for_every_kind(bank: QuestionBank, language: Language) -> None:
-    for rule in RULE_IDS:
-        for kind in Kind:
-            probes = bank.follow_ups(rule, language, kind)
-            assert 2 <= len(probes) <= 4, (rule, kind)
-            assert all(p.rstrip().endswith(("?", ".")) for p in probes), rule
+def test_every_rule_has_follow_ups_for_every_kind_it_grades(
+    bank: QuestionBank, language: Language
+) -> None:
+    for rule in PROBLEM_RULES:
+        for kind in rule.kinds:
+            probes = bank.follow_ups(rule.id, language, kind)
+            assert 2 <= len(probes) <= 4, (rule.id, kind)
+            assert all(p.rstrip().endswith(("?", ".")) for p in probes), rule.id
     assert set(bank.rule_ids(language)) == set(RULE_IDS)
     for kind in Kind:
         assert len(bank.generic_follow_ups(language, kind)) >= 3
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_probes_written_for_a_kind_are_for_a_kind_the_rule_grades(language: Language) -> None:
+    data = _raw(ROOT / "followups" / f"{language.value}.yaml")
+    for rule in PROBLEM_RULES:
+        probes = data["rules"][rule.id]
+        if isinstance(probes, dict):
+            written = {Kind(k) for k in probes if k != "any"}
+            assert written <= rule.kinds, (rule.id, written - rule.kinds)
+
+
+# Words that tie a probe to other kinds of interview: a probe asked after an answer of the
+# key's kind must not use them (a behavioral story is not asked about traffic; a coding
+# walk-through is not asked for a story from work).
+FOREIGN: dict[Kind, tuple[str, ...]] = {
+    Kind.BEHAVIORAL: (
+        "traffic",
+        "requests per second",
+        "component",
+        "complexity",
+        "your code",
+        "your design",
+        "data structure",
+        "under the hood",
+        "in production",
+        "load",
+        "트래픽",
+        "초당 요청",
+        "구성 요소",
+        "복잡도",
+        "코드",
+        "설계",
+        "자료구조",
+        "운영 환경",
+        "부하",
+    ),
+    Kind.TECHNICAL: ("story", "colleague", "traffic", "이야기", "동료", "트래픽"),
+    Kind.SYSTEM_DESIGN: (
+        "story",
+        "colleague",
+        "example from your work",
+        "이야기",
+        "동료",
+        "업무 경험",
+    ),
+    Kind.CODING: (
+        "story",
+        "colleague",
+        "example from your work",
+        "traffic",
+        "stakeholder",
+        "이야기",
+        "동료",
+        "업무 경험",
+        "트래픽",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", list(Language))
+@pytest.mark.parametrize("kind", list(Kind))
+def test_every_probe_fits_the_kind_of_answer_it_follows(
+    bank: QuestionBank, kind: Kind, language: Language
+) -> None:
+    asked = [(None, p) for p in bank.generic_follow_ups(language, kind)]
+    asked += [
+        (rule.id, p)
+        for rule in PROBLEM_RULES
+        if kind in rule.kinds
+        for p in bank.follow_ups(rule.id, language, kind)
+    ]
+    unfit = [
+        (rule, probe, word)
+        for rule, probe in asked
+        for word in FOREIGN[kind]
+        if re.search(rf"(?<![\w]){re.escape(word)}", probe, re.IGNORECASE)
+    ]
+    assert unfit == []
+
+
+def test_a_story_is_not_asked_about_traffic(bank: QuestionBank) -> None:
+    for language in Language:
+        scale = bank.follow_ups("seniority.no_scale", language, Kind.BEHAVIORAL)
+        assert scale and not any("traffic" in p or "트래픽" in p for p in scale)
+        design = bank.follow_ups("seniority.no_scale", language, Kind.SYSTEM_DESIGN)
+        assert any("traffic" in p or "트래픽" in p for p in design)
 
 
 def test_a_behavioral_story_is_not_probed_like_a_system(bank: QuestionBank) -> None:
