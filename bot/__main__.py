@@ -64,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
 
     rehearse = sub.add_parser("rehearse", help="a mock interview in the terminal")
     interview_args(rehearse)
+    # No --level: the --job's seniority when it states one, else mid (bot.cli.rehearse).
+    rehearse.set_defaults(level=None)
     rehearse.add_argument(
         "--count", type=question_count, default=None, help="number of questions, 1-15"
     )

@@ -371,6 +371,7 @@ async def build_services(
             progress=learning.progress,
             debriefs=SqliteNegotiationStore(db),
             currencies=CurrencyTable.load(prompts / "negotiation"),
+            warm=learning.reports.prewarm,
         )
         stt, tts, limits = build_speech(settings)
     except BaseException:

@@ -66,15 +66,17 @@ def interview_options(
     kind: str = "interview.options.kind",
     level: str = "interview.options.level",
     language: str = "interview.options.language",
+    level_default: str | None = Level.MID.value,
 ) -> Callable[[F], F]:
-    """Add the kind, level and language options (descriptions from these keys) to a command."""
+    """Add the kind, level and language options (descriptions from these keys) to a command;
+    ``level_default=None`` lets the command tell a level not chosen from one chosen."""
 
     def apply(func: F) -> F:
         # Applied innermost-first, so Discord lists them kind, level, language.
         func = _named("language", language, choices=LANGUAGE_CHOICES, default=Language.EN.value)(
             func
         )
-        func = _named("level", level, choices=level_choices(), default=Level.MID.value)(func)
+        func = _named("level", level, choices=level_choices(), default=level_default)(func)
         func = _named("kind", kind, choices=kind_choices(), default=Kind.BEHAVIORAL.value)(func)
         return func
 

@@ -24,6 +24,7 @@ from bot.cli.terminal_input import Line, LineReader
 from bot.cli.transcribe import audio_path, path_problem, speech_message
 from bot.config import Settings
 from bot.copy import text
+from bot.documents.plain import decode_text
 from bot.errors import CoachError
 from bot.interview.engine import MAX_ANSWER_CHARS, InterviewEngine, StartOptions
 from bot.interview.events import Event, SessionEnded
@@ -367,8 +368,11 @@ async def _personal_start(
     resume: str | Path | None,
     job: str | Path | None,
     language: Language,
+    *,
+    level_chosen: bool = True,
 ) -> PersonalStart | None:
-    """Read --resume and --job (never kept) and return a start personalised with them."""
+    """Read --resume and --job (never kept) and return a start personalised with them
+    (at the job's seniority unless ``level_chosen``)."""
     if profiles is None or (resume is None and job is None):
         return None
     read_resume = read_job = None
@@ -378,15 +382,17 @@ async def _personal_start(
             TERMINAL_USER, len(data), _loaded(data), language, name=Path(resume).name, hold=False
         )
     if job is not None:
-        lines = _file_bytes(Path(job), language).decode("utf-8", "replace").strip().splitlines()
+        decoded = decode_text(_file_bytes(Path(job), language))
+        if decoded.problem is not None:
+            key = "job_is_pdf" if decoded.problem == "pdf" else "job_not_text"
+            raise CoachError(key=f"profile.terminal.{key}", language=language, path=job)
+        lines = decoded.text.strip().splitlines()
         if not lines:
             raise CoachError(key="profile.terminal.job_text", language=language, path=job)
+        # The first line is the title, perhaps with the company ("… at Initech", "… - 토스").
         first = lines[0].strip()
-        title, _, company = first.partition(" at ") if " at " in first else (first, "", "")
         body = "\n".join(lines[1:]).strip() or first
-        read_job = await profiles.read_job(
-            TERMINAL_USER, title, company, body, language, hold=False
-        )
+        read_job = await profiles.read_job(TERMINAL_USER, first, "", body, language, hold=False)
     profile = Profile(TERMINAL_USER, read_resume, read_job)
     mode = {
         (True, True): Personalise.BOTH,
@@ -395,13 +401,15 @@ async def _personal_start(
     }[(read_resume is not None, read_job is not None)]
 
     async def start(options: StartOptions) -> tuple[Session, list[Event]]:
-        outcome = await profiles.start(options, mode, profile=profile)
+        outcome = await profiles.start(options, mode, profile=profile, level_chosen=level_chosen)
         return outcome.session, outcome.events
 
     return start
 
 
 def _file_bytes(path: Path, language: Language) -> bytes:
+    if path.is_dir():
+        raise CoachError(key="profile.terminal.file_is_folder", language=language, path=path)
     if not path.is_file():
         raise CoachError(key="profile.terminal.file_missing", language=language, path=path)
     try:
@@ -430,7 +438,7 @@ def _ended(events: list[Event]) -> bool:
 
 async def rehearse(
     kind: Kind,
-    level: Level,
+    level: Level | None,
     count: int,
     language: Language,
     settings: Settings,
@@ -447,7 +455,8 @@ async def rehearse(
     ``database`` defaults to the configured DATABASE_PATH (``:memory:`` keeps nothing);
     ``stdin`` defaults to the process's standard input, read as bytes. ``resume`` (a PDF) and
     ``job`` (a text file) personalise the questions; a bad file raises its CoachError (the
-    same one-line message as in Discord).
+    same one-line message as in Discord). ``level`` None: the job's seniority when ``job``
+    states one, else mid.
     """
     from bot.bootstrap import build_services, start_up
 
@@ -460,7 +469,9 @@ async def rehearse(
     path = str(database or settings.storage.database_path)
     services = await build_services(settings, database_path=path)
     try:
-        personal = await _personal_start(services.profiles, resume, job, language)
+        personal = await _personal_start(
+            services.profiles, resume, job, language, level_chosen=level is not None
+        )
     except BaseException:
         await services.close()
         raise
@@ -481,7 +492,7 @@ async def rehearse(
                 write(out, text("interview.terminal.busy", language, path=path))
                 return EXIT_FAILED
             await start_up(services)
-            return await rehearsal.run(kind, level, count)
+            return await rehearsal.run(kind, level or Level.MID, count)
     except CoachError:
         raise  # a message meant for the user: the entry point shows it
     except Exception as exc:

@@ -24,6 +24,7 @@ from bot.presenters import (
     dimensions_line,
     evaluation_note,
     finding_line,
+    level_name,
     probe_line,
     rewrite_blocks,
     source_label,
@@ -49,7 +50,7 @@ def render_event(event: Event, out: TextIO, language: Language = Language.EN) ->
             lang,
             number=event.number,
             total=event.total,
-            level=event.turn.level.value,
+            level=level_name(event.turn.level.value, lang),
             prompt=event.turn.prompt,
         )
         write(out, "\n" + line)
@@ -59,8 +60,8 @@ def render_event(event: Event, out: TextIO, language: Language = Language.EN) ->
         line = text(
             "interview.terminal.level_changed",
             lang,
-            old=event.old.value,
-            new=event.new.value,
+            old=level_name(event.old.value, lang),
+            new=level_name(event.new.value, lang),
             reason=event.reason,
         )
         write(out, "\n" + line)
@@ -113,7 +114,6 @@ def write_evaluation(ev: Evaluation, out: TextIO, lang: Language = Language.EN) 
             "interview.terminal.score",
             lang,
             score=ev.score,
-            source=ev.source,
             label=source_label(ev, lang),
         ),
     )

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from bot.catalog import Kind, Language, Level, Question
 from bot.catalog.bank import ExtraQuestions, QuestionBank
 from bot.coaching.answer import Answer, Word
-from bot.coaching.followup import combined_answer, reply_evaluation
+from bot.coaching.followup import combined_answer, reply_evaluation, reply_in_other_language
 from bot.coaching.grading import Evaluator, GradingContext, PriorTurn, SectionCallback
 from bot.coaching.models import Dimension, Evaluation, Probe
 from bot.copy import text as copy_text
@@ -577,9 +577,13 @@ class InterviewEngine:
         earlier = [t for t in chain if t.index < turn.index]
         before = next((t.evaluation for t in reversed(earlier) if t.evaluation is not None), None)
         said = [t.answer or "" for t in earlier if t.status is not TurnStatus.SKIPPED]
-        combined, start = combined_answer(said, answer)
         probe = Probe(turn.prompt, turn.probe_rule)
         context = self._context(session, turn, on_section=on_section, probe=probe, memory=memory)
+        if before is not None and reply_in_other_language(said, answer, session.language):
+            # One rubric cannot read two languages at once: grade the reply by its own.
+            alone = await self._evaluator.evaluate(answer, question, context)
+            return reply_evaluation(alone, 0, answer, before, probe, alone=True)
+        combined, start = combined_answer(said, answer)
         evaluation = await self._evaluator.evaluate(combined, question, context)
         if before is None:
             return evaluation

@@ -11,11 +11,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.catalog import Language
-from bot.copy import text
+from bot.copy import text as copy_text
 from bot.negotiation.models import Debrief, Dimension, HistoryRow, Negotiation, Outcome, Pattern
 from bot.negotiation.money import Currency, format_amount
+from bot.negotiation.particles import attach
 
 log = logging.getLogger(__name__)
+
+
+def text(key: str, language: Language, **params: Any) -> str:
+    """Return a message; in Korean, particles fit the amount before them ("원으로")."""
+    words = copy_text(key, language, **params)
+    return attach(words) if language is Language.KO else words
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from bot.copy import text
 from bot.interview.models import custom_question_id
 from bot.profile.models import JobFacts, PlannedQuestion, Project, ResumeFacts
 from bot.profile.ports import WrittenQuestion
+from bot.profile.resume import project_name_ok
 from bot.progress.catalogue import SkillCatalogue
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,9 @@ def project_questions(resume: ResumeFacts, ask: Ask, limit: int) -> list[Planned
         return []
     templates = BEHAVIORAL_TEMPLATES if ask.kind is Kind.BEHAVIORAL else TECHNICAL_TEMPLATES
     found: list[PlannedQuestion] = []
-    for i, project in enumerate(resume.projects[:limit]):
+    # A model's reading is held to the same rule as the heuristics': never a measure as a name.
+    named = [p for p in resume.projects if project_name_ok(p.name)]
+    for i, project in enumerate(named[:limit]):
         key, tags = templates[i % len(templates)]
         wording = text(
             f"profile.templates.{key}",

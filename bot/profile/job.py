@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from bot.catalog import Kind, Level
 from bot.profile.lexicon import KIND_TERMS, LEVEL_TERMS, YEARS, mentions, tag_hits
 from bot.profile.models import JobFacts
+from bot.profile.resume import is_title
 from bot.progress.catalogue import SkillCatalogue
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,74 @@ MAX_FOCUS = 6
 MAX_CONTEXT = 3
 CONTEXT_LIMIT = 240
 _SENTENCE = re.compile(r"(?<=[.!?。])\s+|\n+")
+_AT = re.compile(r"\s+(?:at|@)\s+|\s*@\s*", re.IGNORECASE)
+_COMMA = re.compile(r",\s+")
+_TITLE_SEPARATORS = (
+    _AT,
+    re.compile(r"\s+[-–—]\s+|\s*[|·•]\s*"),
+    _COMMA,
+)
+# Words that say what a title's team works on, not whom it works for.
+_SPECIALTIES = frozenset(
+    (
+        "backend",
+        "back-end",
+        "frontend",
+        "front-end",
+        "full-stack",
+        "fullstack",
+        "full",
+        "stack",
+        "platform",
+        "platforms",
+        "infrastructure",
+        "infra",
+        "mobile",
+        "ios",
+        "android",
+        "data",
+        "ml",
+        "machine",
+        "learning",
+        "ai",
+        "security",
+        "payments",
+        "growth",
+        "web",
+        "cloud",
+        "devops",
+        "sre",
+        "product",
+        "api",
+        "apis",
+        "search",
+        "core",
+        "systems",
+        "distributed",
+        "reliability",
+        "engineering",
+        "team",
+        "applied",
+        "research",
+        "tools",
+        "tooling",
+        "developer",
+        "experience",
+        "and",
+        "&",
+        "/",
+        "백엔드",
+        "프론트엔드",
+        "플랫폼",
+        "인프라",
+        "데이터",
+        "모바일",
+        "보안",
+        "결제",
+        "검색",
+    )
+)
+_PARENTHESIS = re.compile(r"(.+?)\s*\(([^()]+)\)")
 _COMPANY_WORDS = (
     "we are",
     "we're",
@@ -65,6 +134,35 @@ def read_job(title: str, company: str, text: str, catalogue: SkillCatalogue) -> 
         seniority=seniority(title, text),
         context=context(company, text),
     )
+
+
+def split_title(line: str) -> tuple[str, str]:
+    """Return (title, company) of a posting's heading: "Senior Engineer at Initech",
+    "Backend Engineer - Acme", "Staff Engineer, Globex", "Engineer @ Acme", "Engineer (Acme)",
+    "시니어 백엔드 개발자 - 토스", "토스 | 백엔드 개발자"; the whole line is the title when no
+    part of it reads as a company."""
+    line = " ".join(line.split())
+    paren = _PARENTHESIS.fullmatch(line)
+    if paren and is_title(paren.group(1)) and not is_title(paren.group(2)):
+        return paren.group(1).strip(), paren.group(2).strip()
+    for separator in _TITLE_SEPARATORS:
+        parts = [p.strip() for p in separator.split(line, maxsplit=1)]
+        if len(parts) != 2 or not all(parts):
+            continue
+        left, right = parts
+        if separator is _COMMA and _specialty(right):
+            break  # "Senior Software Engineer, Backend": a team, not a company
+        if is_title(left) and not is_title(right):
+            return left, right
+        # "at" and "@" say which side is the company; the others may come either way round.
+        if separator is not _AT and is_title(right) and not is_title(left):
+            return right, left
+    return line, ""
+
+
+def _specialty(part: str) -> bool:
+    words = part.casefold().replace("-", " ").split()
+    return bool(words) and all(w in _SPECIALTIES for w in words)
 
 
 def focus_skills(tags: Iterable[str], catalogue: SkillCatalogue) -> tuple[str, ...]:

@@ -332,6 +332,32 @@ KOREAN_ACTIONS: tuple[str, ...] = (
     "리드",
     "최적화",
 )
+# Verbs whose object is a measure ("Reduced p99 latency by 45%", "응답 시간을 50ms로 개선"):
+# their lines are results, never projects to name in a question.
+IMPROVE_VERBS: frozenset[str] = frozenset(
+    (
+        "reduced",
+        "improved",
+        "optimized",
+        "optimised",
+        "cut",
+        "increased",
+        "boosted",
+        "grew",
+        "saved",
+        "lowered",
+        "decreased",
+        "accelerated",
+        "sped",
+        "raised",
+        "doubled",
+        "tripled",
+        "halved",
+    )
+)
+KOREAN_IMPROVE: frozenset[str] = frozenset(
+    ("개선", "최적화", "단축", "절감", "감소", "향상", "증가", "줄임", "높임")
+)
 # A measured result: a number with a unit of change or size.
 MEASURE = re.compile(
     r"(\d[\d,.]*\s*(?:%|percent|퍼센트|x\b|×|배|ms\b|밀리초|초\b|seconds?\b|minutes?\b|hours?\b|"

@@ -16,7 +16,14 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from bot.profile.lexicon import ACTION_VERBS, KOREAN_ACTIONS, MEASURE, TAG_TERMS
+from bot.profile.lexicon import (
+    ACTION_VERBS,
+    IMPROVE_VERBS,
+    KOREAN_ACTIONS,
+    KOREAN_IMPROVE,
+    MEASURE,
+    TAG_TERMS,
+)
 from bot.profile.models import Project, ResumeFacts, Role
 
 log = logging.getLogger(__name__)
@@ -113,11 +120,65 @@ BULLET = re.compile(r"^\s*(?:[-*•●▪◦·‣○■□➢>]|\d+[.)])\s+")
 SEPARATORS = re.compile(r"\s+(?:at|@)\s+|\s*[|·•]\s*|\s+[—–-]\s+|,\s+")
 STOP_WORDS = re.compile(
     r"\s(?:using|with|to|for|that|which|by|from|reducing|cutting|improving|increasing|"
-    r"resulting|so|while|across|in order|leading to|and cut|and reduced)\b|[,;:(]",
+    r"resulting|so|while|across|in order|leading to|and cut|and reduced|via|per|through|"
+    r"handling|processing|serving|powering|supporting|used|achieving|saving|enabling|"
+    r"allowing|making|helping|growing|boosting|lowering|where|when|who|now|within)\b|[,;:(]",
     re.IGNORECASE,
 )
-_KO_OBJECT = re.compile(r"^(.{2,40}?)(?:을|를)\s")
+# Words a project's name may not end on ("the migration of", "a service handling").
+_DANGLING = frozenset(
+    (
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "to",
+        "and",
+        "or",
+        "with",
+        "by",
+        "per",
+        "from",
+        "over",
+        "into",
+        "as",
+        "its",
+        "our",
+        "my",
+        "their",
+    )
+)
+# A project is something built or led, not the people in it ("a team of 5").
+_PEOPLE = frozenset(
+    (
+        "team",
+        "teams",
+        "engineers",
+        "engineer",
+        "developers",
+        "people",
+        "interns",
+        "members",
+        "hires",
+        "staff",
+    )
+)
+_KO_WORD_END = " ,.·"
+# Korean word endings met when walking back from a verb to its object: a clause that
+# modifies the object ends its name ("처리하는 검색 API 서버" → "검색 API 서버"); an
+# adverbial particle right before the verb is stepped over ("시스템을 Kotlin으로 재설계").
+_KO_CLAUSE_ENDINGS = ("는", "한", "된", "던", "할", "될", "하여", "해서", "하고", "하며", "의해")
+_KO_ADVERBIAL_ENDINGS = ("으로", "로", "에서", "에", "까지", "부터", "에게", "와 함께")
+_KO_OBJECT_MARKS = ("을", "를")
+_KO_VERB_TAIL = re.compile(r"(?:하\w*|했\w*|해\w*|함|됨|및)?")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_DIGIT = re.compile(r"\d")
+KO_PROJECT_WORDS = 6
+_KO_COUNTERS = frozenset(("건", "명", "개", "회", "번", "배", "원", "만", "억", "천", "대", "곳"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,16 +263,17 @@ def _role(line: str, period: re.Match[str], previous: str) -> Role | None:
         parts = [p.strip() for p in SEPARATORS.split(previous) if p.strip()]
     if not parts:
         return None
-    titled = [p for p in parts if _is_title(p)]
+    titled = [p for p in parts if is_title(p)]
     title = titled[0] if titled else parts[0]
     others = [p for p in parts if p is not title]
     company = others[0] if others else ""
-    if _is_title(company) and not _is_title(title):
+    if is_title(company) and not is_title(title):
         title, company = company, title
     return Role(_clip(title, 80), _clip(company, 80), when)
 
 
-def _is_title(part: str) -> bool:
+def is_title(part: str) -> bool:
+    """Tell whether a phrase names a job title ("Senior Engineer", "백엔드 개발자")."""
     lowered = part.casefold()
     return any(word in lowered for word in ROLE_WORDS)
 
@@ -227,31 +289,117 @@ def _project(line: _Line, company: str) -> Project | None:
     if not words:
         return None
     verb = words[0].casefold().strip(".,")
+    if verb in IMPROVE_VERBS:
+        return None  # its object is a measure: the line is a result
     if verb not in ACTION_VERBS:
         if line.section == "projects" and not line.bullet:
             # A project's own title line: "Realtime pricing engine — ..."
             name = re.split(r"\s+[—–-]\s+|:\s", text, maxsplit=1)[0]
-            return Project(_clip(name, 60), "", company, _clip(text)) if len(name) > 2 else None
+            name = _clip(name, 60)
+            return Project(name, "", company, _clip(text)) if project_name_ok(name) else None
         return None
     rest = " ".join(words[1:])
-    name = STOP_WORDS.split(rest, maxsplit=1)[0].strip(" .")
-    name = " ".join(name.split()[:PROJECT_WORDS])
-    if len(name) < 3:
+    name = _before_measure(STOP_WORDS.split(rest, maxsplit=1)[0])
+    name = _trim_dangling(name.split()[:PROJECT_WORDS])
+    if not project_name_ok(name):
         return None
     return Project(name, verb, company, _clip(text))
 
 
+def project_name_ok(name: str) -> bool:
+    """Tell whether a phrase can name a project in a question: a thing built or led, never
+    a measure ("handling 3M", "하루 300만 건 요청") or the people in it ("a team of 5")."""
+    words = name.split()
+    if not words or len(name) < 3 or MEASURE.search(name) or _DIGIT.match(name):
+        return False
+    content = [w.casefold().strip(".,") for w in words if w.casefold() not in _DANGLING]
+    if not content or content[0] in _PEOPLE:
+        return False
+    return any(len(w) > 2 or _HANGUL.search(w) for w in content)
+
+
+def _before_measure(phrase: str) -> str:
+    """Return the phrase up to the first number that measures something ("3M requests")."""
+    match = MEASURE.search(phrase)
+    if match is None:
+        return phrase.strip(" .")
+    # Back up to the start of the word the number belongs to ("$1.2M", "10x").
+    start = phrase.rfind(" ", 0, match.start()) + 1
+    return phrase[:start].strip(" .")
+
+
+def _trim_dangling(words: list[str]) -> str:
+    """Drop what a cut leaves hanging: "the migration of" → "the migration"."""
+    while words and (
+        words[-1].casefold() in _DANGLING
+        or (words[-1].casefold().endswith("ing") and len(words) > 1 and len(words[-1]) > 5)
+        or _DIGIT.search(words[-1])
+    ):
+        words = words[:-1]
+    return " ".join(words).strip(" .,")
+
+
 def _korean_project(text: str, company: str) -> Project | None:
-    found = [(text.index(a), a) for a in KOREAN_ACTIONS if a in text]
-    if not found:
+    """Return the project of a Korean line: the object of its first action verb.
+
+    "하루 300만 건 요청을 처리하는 검색 API 서버를 개발" names "검색 API 서버": the verb is
+    the first word that is an action ("개발", "구축하여", "재설계하고"), its object the words
+    before it marked 을/를 (else the words right before it), walking back until a clause that
+    modifies it ("처리하는"), a particle ("Kotlin으로") or a number ("300만").
+    """
+    words = text.split()
+    for i, word in enumerate(words):
+        action = _korean_action(word)
+        if action is None:
+            continue
+        if action in KOREAN_IMPROVE:
+            return None  # "응답 시간을 50ms로 개선": a result, not a project
+        name = _korean_object(words[:i])
+        if name is None:
+            return None
+        return Project(name, action, company, _clip(text))
+    return None
+
+
+def _korean_action(word: str) -> str | None:
+    """Return the action a word is the verb of ("구축하여" → "구축"), or None."""
+    word = word.strip(_KO_WORD_END)
+    stem = word[1:] if word.startswith("재") else word
+    for action in (*KOREAN_ACTIONS, *KOREAN_IMPROVE):
+        if stem.startswith(action) and _KO_VERB_TAIL.fullmatch(stem[len(action) :]):
+            return action
+    return None
+
+
+def _korean_object(before: list[str]) -> str | None:
+    words = [w.strip(_KO_WORD_END) for w in before]
+    j = len(words) - 1
+    while j >= 0 and words[j].endswith(_KO_ADVERBIAL_ENDINGS) and not _ko_object(words[j]):
+        j -= 1  # "Kotlin으로", "네이버에서": how or where, not what
+    if j < 0:
         return None
-    action = min(found)[1]
-    match = _KO_OBJECT.match(text)
-    name = match.group(1) if match else text.split(action, 1)[0]
-    name = name.strip(" ,.")
-    if len(name) < 2 or len(name) > 40:
-        return None
-    return Project(name, action, company, _clip(text))
+    found: list[str] = []
+    for k in range(j, -1, -1):
+        word = words[k][:-1] if k == j and _ko_object(words[k]) else words[k]
+        if _DIGIT.search(word):
+            # "300만 건 요청 처리 시스템": the counter after the number belongs to the number.
+            while found and found[0].removesuffix("의") in _KO_COUNTERS:
+                found.pop(0)
+            break
+        if (
+            not word
+            or (word.endswith(_KO_CLAUSE_ENDINGS) and word != "및")
+            or (k < j and _ko_object(word))
+            or len(found) >= KO_PROJECT_WORDS
+        ):
+            break
+        found.insert(0, word)
+    name = " ".join(found)
+    return name if project_name_ok(name) and len(name) <= 40 else None
+
+
+def _ko_object(word: str) -> bool:
+    return len(word) > 1 and word.endswith(_KO_OBJECT_MARKS)
 
 
 def _skills_in(line: str) -> list[str]:

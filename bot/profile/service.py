@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot.catalog import Language
+from bot.catalog import Language, Level
 from bot.catalog.bank import QuestionBank
 from bot.copy import text
 from bot.errors import CoachError
@@ -34,7 +34,7 @@ from bot.profile.choose import (
     rank_bank,
     template_count,
 )
-from bot.profile.job import read_job
+from bot.profile.job import read_job, split_title
 from bot.profile.memory import JobMemory
 from bot.profile.models import (
     JobDescription,
@@ -164,6 +164,9 @@ class ProfileService:
         hold: bool = True,
     ) -> JobDescription:
         """Analyse a pasted job description; the result waits for ``confirm``."""
+        if not company.strip():
+            # "Senior Backend Engineer at Initech", "시니어 백엔드 개발자 - 토스" in one field.
+            title, company = split_title(title)
         title, company, body = title.strip()[:MAX_TITLE], company.strip()[:MAX_TITLE], body.strip()
         if not title or not body:
             raise CoachError(key="profile.job.empty", language=language)
@@ -209,15 +212,24 @@ class ProfileService:
         open_channel: Callable[[], Awaitable[int | None]] | None = None,
         *,
         profile: Profile | None = None,
+        level_chosen: bool = True,
     ) -> Outcome:
         """Start an interview whose questions are chosen for the user's resume and/or job
-        (the stored profile, or ``profile`` when given: the terminal's files)."""
+        (the stored profile, or ``profile`` when given: the terminal's files).
+
+        ``level_chosen=False`` (the candidate gave no level) takes the job's seniority, when
+        the job states one, instead of ``options.level``; the opening line says so.
+        """
         if mode is Personalise.NONE or await self._engine.active_session(
             options.user_id, options.guild_id
         ):
             # A running interview is refused by the engine: no plan is made for nothing.
             session, events = await self._engine.start(options, open_channel=open_channel)
             return Outcome(session, events)
+        profile = profile or await self._store.profile(options.user_id)
+        job_level = None if level_chosen else job_seniority(profile, mode)
+        if job_level is not None:
+            options = replace(options, level=job_level)
         plan = await self.plan(options, mode, profile)
         session, events = await self._engine.start(
             personal_options(options, plan), open_channel=open_channel
@@ -229,7 +241,8 @@ class ProfileService:
             await self._store.save_plan(options.user_id, plan)
         except Exception:
             log.exception("Could not save the plan of session %s", session.id)
-        return Outcome(session, [self.note(plan, options.language), *events])
+        note = self.note(plan, options.language, job_level=job_level)
+        return Outcome(session, [note, *events])
 
     async def plan(
         self, options: StartOptions, mode: Personalise, profile: Profile | None = None
@@ -265,8 +278,11 @@ class ProfileService:
             company=job_entry.company if job_entry else "",
         )
 
-    def note(self, plan: PersonalPlan, language: Language) -> Event:
-        """Return the line that opens a personalised interview: what it drew on."""
+    def note(
+        self, plan: PersonalPlan, language: Language, *, job_level: Level | None = None
+    ) -> Event:
+        """Return the line that opens a personalised interview: what it drew on (and the
+        job's level, when the interview took it from the job)."""
         if plan.job_title and plan.mode.uses_resume:
             key = "profile.start.sources_both"
         elif plan.job_title:
@@ -284,6 +300,13 @@ class ProfileService:
                 "bank": len(plan.questions) - written,
                 "focus": text("profile.start.focus", language, skills=", ".join(focus))
                 if focus
+                else "",
+                "level": text(
+                    "profile.start.level_from_job",
+                    language,
+                    level=text(f"common.levels.{job_level.value}", language),
+                )
+                if job_level is not None
                 else "",
             },
         )
@@ -378,6 +401,13 @@ class ProfileService:
         if held is None or self._clock.now() - held[1] > PENDING_FOR:
             return None
         return held[0]
+
+
+def job_seniority(profile: Profile, mode: Personalise) -> Level | None:
+    """Return the seniority of the job an interview is personalised with, if it states one."""
+    if not mode.uses_job or profile.job is None:
+        return None
+    return profile.job.facts.seniority
 
 
 def personal_options(options: StartOptions, plan: PersonalPlan) -> StartOptions:

@@ -7,7 +7,10 @@ The update rules (documented here and in the README):
    a finding of its evaluation maps to (rubric rules and the model's checklist ids alike).
    Skills marked ``spoken_only`` (filler words) are touched only by voice answers. An answer
    that is off topic or says nothing touches only the skills its findings name: it shows
-   nothing about the rest.
+   nothing about the rest. An answer written in another language than the interview's
+   touches no skill: its grade mixes the skill with the switch of language (a topic judged
+   across languages, another language's markers), so it says nothing reliable about any one
+   skill; the answer is still graded, noted and kept in the practice log.
 2. **Observation.** Each touched skill gets one observation from 0 to 100. It starts from
    the score of the skill's dimension (the overall score when the dimension was not
    assessed, 80 for a clean spoken answer on a delivery skill). A criticism mapped to the
@@ -72,6 +75,8 @@ def observe(
     catalogue: SkillCatalogue, question: Question, evaluation: Evaluation, spoken: bool
 ) -> list[Observation]:
     """Return one observation per skill the answer touched (rules 1 and 2)."""
+    if evaluation.answer_language is not None:
+        return []
     named: dict[str, list[Finding]] = {}
     for finding in evaluation.findings:
         for skill_id in catalogue.for_rule(finding.rule_id):

@@ -6,13 +6,17 @@ fired in (a structure rule is not "fixed" by a coding interview). Filler spikes 
 spoken answers only (at least 2 of the last 4). Once the rule stays away from enough of those
 answers it drops below the threshold and is no longer mentioned: fixed in three answers in a
 row is always enough. Nothing is inferred: every habit carries the answers it rests on.
+
+The unit is a question, not a turn: a question's follow-up replies and retries are merged
+into it (a rule counts for the question when it fired in any of them), so one question is
+counted once and referred to once.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.catalog import Kind, Language
 from bot.copy import text
@@ -62,7 +66,7 @@ class Habit:
 
 def recurring_habits(entries: Sequence[PracticeEntry], catalogue: SkillCatalogue) -> list[Habit]:
     """Return the recurring habits in ``entries`` (newest first), most frequent first."""
-    recent = list(entries[:HISTORY])
+    recent = by_question(entries[:HISTORY])
     kinds: dict[str, set[Kind]] = {}
     for entry in recent:
         for rule in entry.problems:
@@ -80,6 +84,23 @@ def recurring_habits(entries: Sequence[PracticeEntry], catalogue: SkillCatalogue
             habits.append(Habit(rule, len(hits), len(seen), refs))
     habits.sort(key=lambda h: (-h.count / h.window, -h.count, h.key))
     return habits
+
+
+def by_question(entries: Sequence[PracticeEntry]) -> list[PracticeEntry]:
+    """Return one entry per question (newest first): its turns merged into the first seen."""
+    merged: dict[tuple[int, int], PracticeEntry] = {}
+    for entry in entries:
+        key = (entry.session_id, entry.number)
+        first = merged.get(key)
+        if first is None:
+            merged[key] = entry
+            continue
+        merged[key] = replace(
+            first,
+            problems=tuple(dict.fromkeys((*first.problems, *entry.problems))),
+            spoken=first.spoken or entry.spoken,
+        )
+    return list(merged.values())
 
 
 def habit_title(habit: Habit, language: Language) -> str:

@@ -11,6 +11,7 @@ from bot.copy import text
 from bot.presenters import kind_name, level_name
 from bot.progress.catalogue import SkillCatalogue
 from bot.progress.drills import DUE, NEW, DrillPlan
+from bot.progress.graph import TREND_SPAN
 from bot.progress.ports import CoverageSummary
 from bot.progress.report import ProgressReport, SkillView
 
@@ -39,8 +40,14 @@ def summary_line(report: ProgressReport) -> str:
 
 
 def trend_text(view: SkillView, language: Language) -> str:
-    """Return the skill's trend as an arrow and its size."""
-    return text(f"progress.trend.{view.trend.value}", language, delta=view.delta)
+    """Return the skill's trend: how its last answers compare with the ones before.
+
+    The size is the difference of average scores (rule 4 of the graph), not a change of the
+    level, so the words say which answers it compares.
+    """
+    return text(
+        f"progress.trend.{view.trend.value}", language, delta=abs(view.delta), span=TREND_SPAN
+    )
 
 
 def skill_line(view: SkillView, language: Language) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import os
 from dataclasses import dataclass, field
 from importlib.util import find_spec
@@ -30,14 +31,19 @@ GREY = "#72767D"
 
 @dataclass(frozen=True, slots=True)
 class LinePanel:
-    """A line over numbered points (scores over interviews)."""
+    """A line over numbered points 1..n (scores over interviews, or per question).
+
+    A point whose value is None has nothing to plot (a skipped question): the line breaks
+    there and its ``notes`` entry, if any, is written at that number instead.
+    """
 
     title: str
-    values: tuple[float, ...]
+    values: tuple[float | None, ...]
     x_label: str = ""
     y_label: str = ""
     y_max: float = 100.0
     empty_text: str = ""
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,12 +160,17 @@ def _empty(ax: Any, message: str) -> None:
 
 def _line(ax: Any, panel: LinePanel) -> None:
     _frame(ax, panel.title)
-    if not panel.values:
+    if all(v is None for v in panel.values):
         _empty(ax, panel.empty_text)
         return
     xs = list(range(1, len(panel.values) + 1))
-    ax.plot(xs, panel.values, color=BRAND, marker="o", linewidth=2, markersize=4)
-    ax.fill_between(xs, panel.values, color=BRAND, alpha=0.08)
+    # NaN breaks the line: a skipped question is a gap at its own number, never shifted.
+    ys = [math.nan if v is None else v for v in panel.values]
+    ax.plot(xs, ys, color=BRAND, marker="o", linewidth=2, markersize=4)
+    ax.fill_between(xs, ys, color=BRAND, alpha=0.08)
+    for x, value, note in zip(xs, panel.values, panel.notes, strict=False):
+        if value is None and note:
+            ax.text(x, panel.y_max * 0.04, note, ha="center", va="bottom", fontsize=8, color=GREY)
     ax.set_ylim(0, panel.y_max)
     ax.set_xlim(0.5, len(xs) + 0.5)
     # Few ticks: each one is several artists, and drawing them is most of a chart's cost.

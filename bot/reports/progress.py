@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from bot.catalog import Language
 from bot.copy import text
 from bot.negotiation.presenter import DebriefText
+from bot.progress.graph import TREND_SPAN
 from bot.progress.ports import ChartSkill, ProgressChart
 from bot.progress.report import ProgressReport
 from bot.progress.wording import coverage_line, due_lines, summary_line, trend_text
@@ -34,7 +35,8 @@ def progress_spec(chart: ProgressChart) -> ChartSpec:
         labels=tuple(s.name for s in chart.skills),
         values=tuple(float(s.level) for s in chart.skills),
         notes=tuple(_arrow(s.delta) for s in chart.skills),
-        x_label=text("progress.chart.level", lang),
+        # The arrows compare recent answers, not levels: the axis label says so.
+        x_label=text("progress.chart.level_trend", lang, span=TREND_SPAN),
         empty_text=text("progress.chart.none", lang),
     )
     return ChartSpec(panels=(scores, skills))
@@ -78,11 +80,13 @@ def progress_document(
     groups: Mapping[str, str] | None = None,
     debrief: DebriefText | None = None,
     negotiation_ready: bool = True,
+    terminal: bool = False,
 ) -> Document:
     """Return the progress report: skill trends, drills due, story coverage, a debrief.
 
     ``groups`` names the skill groups; ``debrief`` is the latest negotiation's, if any;
-    ``negotiation_ready`` False says the negotiation section is not available here.
+    ``negotiation_ready`` False says the negotiation section is not available here;
+    ``terminal`` True names terminal commands (`python -m bot stories`) instead of Discord's.
     """
     lang = report.language
     blocks: list[Block] = []
@@ -103,7 +107,10 @@ def progress_document(
         else Paragraph(text("reports.progress.nothing_due", lang), style="muted")
     )
     blocks.append(Heading(text("reports.progress.stories", lang)))
-    blocks.append(Paragraph(plain(coverage_line(report.coverage, lang))))
+    if terminal and (report.coverage is None or report.coverage.stories == 0):
+        blocks.append(Paragraph(plain(text("progress.terminal.coverage_none", lang))))
+    else:
+        blocks.append(Paragraph(plain(coverage_line(report.coverage, lang))))
     if report.coverage is not None and report.coverage.covered:
         blocks.append(
             Paragraph(
@@ -116,7 +123,8 @@ def progress_document(
             Paragraph(text("reports.progress.negotiation_unavailable", lang), style="muted")
         )
     elif debrief is None:
-        blocks.append(Paragraph(text("reports.progress.negotiation_none", lang), style="muted"))
+        none = "negotiation_none_terminal" if terminal else "negotiation_none"
+        blocks.append(Paragraph(text(f"reports.progress.{none}", lang), style="muted"))
     else:
         blocks += _debrief(debrief, lang)
     return Document(
@@ -165,7 +173,7 @@ def _trend_table(report: ProgressReport, groups: Mapping[str, str]) -> Table:
                 view.due.date().isoformat() if view.due is not None else "—",
             )
         )
-    return Table(header, tuple(rows), widths=(0.3, 0.18, 0.1, 0.12, 0.15, 0.15))
+    return Table(header, tuple(rows), widths=(0.25, 0.15, 0.08, 0.24, 0.14, 0.14))
 
 
 def _debrief(debrief: DebriefText, lang: Language) -> list[Block]:

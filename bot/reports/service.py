@@ -8,9 +8,11 @@ A user only ever gets reports of their own interviews: someone else's id is "not
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.catalog import Language
 from bot.copy import text
@@ -110,13 +112,26 @@ class ReportService:
         debriefs: Debriefs | None = None,
         currencies: CurrencyTable | None = None,
         max_bytes: int = MAX_UPLOAD_BYTES,
+        warm: Callable[[], Coroutine[Any, Any, None]] | None = None,
     ) -> None:
         self._interviews = interviews
         self._renderer = renderer
+        # Starts the renderer ahead of the first request (the worker process takes ~1-2 s).
+        self._warm = warm
+        self._warming: set[asyncio.Task[None]] = set()
         self._progress = progress
         self._debriefs = debriefs
         self._currencies = currencies
         self._max_bytes = max_bytes
+
+    def prepare(self) -> None:
+        """Start the renderer in the background: a report was just offered."""
+        if self._warm is None:
+            return
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(self._warm())
+        # Keep a reference until it is done, or the loop may drop the task.
+        self._warming.add(task)
+        task.add_done_callback(self._warming.discard)
 
     async def session_report(
         self,
@@ -148,8 +163,13 @@ class ReportService:
             f"mockingbird-interview-{session.id}.pdf", data, session.language, session.id
         )
 
-    async def progress_report(self, user_id: int, fallback: Language) -> RenderedReport:
-        """Return the user's progress report (skills, drills, stories, negotiation)."""
+    async def progress_report(
+        self, user_id: int, fallback: Language, *, terminal: bool = False
+    ) -> RenderedReport:
+        """Return the user's progress report (skills, drills, stories, negotiation).
+
+        ``terminal`` True: made by `python -m bot report`, so it names terminal commands.
+        """
         if self._progress is None:
             raise CoachError(key="reports.progress_unavailable", language=fallback)
         report = await self._progress.overview(user_id, fallback, chart=False)
@@ -176,6 +196,7 @@ class ReportService:
             groups=groups,
             debrief=debrief,
             negotiation_ready=self._debriefs is not None,
+            terminal=terminal,
         )
         data = await self._render(document, report.language, f"progress of user {user_id}")
         return RenderedReport("mockingbird-progress.pdf", data, report.language)

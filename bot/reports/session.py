@@ -10,16 +10,18 @@ graded, its rewrites; then strengths, gaps ranked by severity and three actions.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.catalog import Language
 from bot.coaching.models import Dimension, Evaluation, Finding, Severity
 from bot.copy import text
-from bot.interview.events import Summary
+from bot.interview.events import Comparison, Summary
 from bot.interview.models import Attempt, Session, SessionStatus, Turn, TurnStatus
 from bot.presenters import (
     dimension_label,
+    dimensions_line,
     kind_name,
     level_name,
     rewrite_blocks,
@@ -45,6 +47,10 @@ log = logging.getLogger(__name__)
 
 ACTIONS = 3
 QUOTE_LIMIT = 220
+# A strength quotes its sentence up to this long; longer, the clause around the evidence.
+STRENGTH_LIMIT = 160
+# Evidence with fewer words that cannot be placed in its answer is not worth quoting.
+MEANINGFUL_WORDS = 3
 _SEVERITY_RANK = {Severity.MAJOR: 0, Severity.MINOR: 1, Severity.INFO: 2}
 
 
@@ -151,6 +157,26 @@ def _graded(summary: Summary) -> list[tuple[int, Evaluation]]:
     return found
 
 
+def _per_question(session: Session) -> list[tuple[float | None, float | None, str]]:
+    """Return (grade, words of the main answer, note) for each question, by its number.
+
+    A follow-up's reply is graded with what came before it, but the word count is the main
+    answer's own: the chart says how long the candidate's first answer was.
+    """
+    rows: list[tuple[float | None, float | None, str]] = []
+    for main in session.main_turns:
+        grade = session.question_grade(main)
+        if main.status is TurnStatus.SKIPPED:
+            words = None
+        elif main.evaluation is not None:
+            words = float(main.evaluation.word_count)
+        else:
+            words = float(len(main.answer.split())) if main.answer else None
+        note = "skipped" if main.status is TurnStatus.SKIPPED else ""
+        rows.append((float(grade.score) if grade is not None else None, words, note))
+    return rows
+
+
 def _charts(summary: Summary, lang: Language) -> list[Block]:
     graded = _graded(summary)
     none = text("reports.charts.none", lang)
@@ -162,12 +188,15 @@ def _charts(summary: Summary, lang: Language) -> list[Block]:
         x_label=text("reports.charts.score", lang),
         empty_text=none,
     )
+    rows = _per_question(summary.session)
+    notes = tuple(text("reports.charts.skipped", lang) if n else "" for _, _, n in rows)
     scores = LinePanel(
         title=text("reports.charts.per_question", lang),
-        values=tuple(float(e.score) for _, e in graded),
+        values=tuple(score for score, _, _ in rows),
         x_label=text("reports.charts.question", lang),
         y_label=text("reports.charts.score", lang),
         empty_text=none,
+        notes=notes,
     )
     counts = {d: 0 for d in Dimension}
     for _, evaluation in graded:
@@ -182,13 +211,15 @@ def _charts(summary: Summary, lang: Language) -> list[Block]:
         x_max=float(max(most, 1)),
         empty_text=text("reports.charts.no_problems", lang),
     )
-    words = tuple(float(e.word_count) for _, e in graded)
+    words = tuple(w for _, w, _ in rows)
+    counted = [w for w in words if w is not None]
     length = LinePanel(
         title=text("reports.charts.words", lang),
         values=words,
         x_label=text("reports.charts.question", lang),
-        y_max=float(max(100, *(round(w, -1) + 20 for w in words))) if words else 100.0,
+        y_max=float(max(100, *(round(w, -1) + 20 for w in counted))) if counted else 100.0,
         empty_text=none,
+        notes=notes,
     )
     return [
         Chart(ChartSpec(panels=(dimensions, scores))),
@@ -214,16 +245,50 @@ def _question(
         if turn.is_follow_up:
             blocks.append(Paragraph(turn.prompt, lead=text("reports.question.follow_up", lang)))
         blocks += _answer(turn, lang)
+    before = main.evaluation
     for i, attempt in enumerate(attempts.get(main.id or 0, ()), start=2):
+        blocks += _retry(attempt, i, before, lang)
+        before = attempt.evaluation
+    return blocks
+
+
+def _retry(attempt: Attempt, number: int, before: Evaluation | None, lang: Language) -> list[Block]:
+    """Return a retry as the terminal showed it: its text, score, what it fixed, what is open.
+
+    Each retry is compared with the attempt before it (the first answer for retry 2), as
+    the interview did when it was graded.
+    """
+    evaluation = attempt.evaluation
+    blocks: list[Block] = [
+        Paragraph(
+            attempt.answer,
+            lead=text("reports.question.retry", lang, attempt=number, score=evaluation.score),
+            style="quote",
+        ),
+        Paragraph(
+            f"{evaluation.score}/100 · {dimensions_line(evaluation, lang)}",
+            lead=text("reports.question.score", lang),
+        ),
+    ]
+    if before is not None:
+        change = Comparison.of(before, evaluation)
+        for key, rules in (("fixed", change.fixed), ("still", change.still), ("new", change.new)):
+            if rules:
+                named = ", ".join(rule_title(r, lang) for r in rules)
+                blocks.append(Paragraph(named, lead=text(f"reports.question.{key}", lang)))
+        if not (change.fixed or change.still or change.new):
+            blocks.append(Paragraph(text("reports.question.no_issues", lang), style="muted"))
+    problems = [f for f in evaluation.problems if not f.rule_id.startswith("delivery.")]
+    if problems:
         blocks.append(
-            Paragraph(
-                shorten(attempt.answer, QUOTE_LIMIT),
-                lead=text(
-                    "reports.question.retry", lang, attempt=i, score=attempt.evaluation.score
-                ),
-                style="muted",
+            Bullets(
+                tuple(_finding_text(f, False, lang) for f in problems),
+                leads=tuple(_finding_lead(f, lang) for f in problems),
             )
         )
+    fix = without_heading(evaluation.coaching.fix)
+    if fix.strip():
+        blocks.append(Paragraph(fix, lead=text("reports.question.fix", lang)))
     return blocks
 
 
@@ -348,21 +413,84 @@ def gaps(evaluations: Sequence[Evaluation]) -> list[Gap]:
     )
 
 
-def strengths(evaluations: Sequence[Evaluation], lang: Language) -> list[str]:
-    """Return what went well: positive findings with their quotes, once per rule."""
+def strengths(answers: Sequence[tuple[str, Evaluation]], lang: Language) -> list[str]:
+    """Return what went well, once per rule: each positive finding with the clause it is in.
+
+    ``answers`` pairs each graded answer with its evaluation (a follow-up's findings point
+    into the follow-up's reply). A rule's evidence is often one word ("because", "결국"):
+    the clause around it is what shows the strength, so that is quoted, or nothing.
+    """
     found: dict[str, str] = {}
-    for evaluation in evaluations:
+    for answer, evaluation in answers:
         for finding in evaluation.findings:
             if not finding.positive or finding.rule_id in found:
                 continue
-            quote = finding.evidence.quote
             title = rule_title(finding.rule_id, lang)
+            quote = evidence_clause(answer, finding)
             found[finding.rule_id] = (
-                text("reports.summary.strength_quote", lang, title=title, quote=shorten(quote, 120))
+                text("reports.summary.strength_quote", lang, title=title, quote=quote)
                 if quote
                 else title
             )
     return list(found.values())
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。])\s+|\n+")
+_CLAUSE_END = re.compile(r"(?<=[,;:，、])\s+|\s+[-–—]\s+")
+
+
+def _piece(value: str, start: int, end: int, splitter: re.Pattern[str]) -> tuple[int, int]:
+    """Return the bounds of the part of ``value`` (split by ``splitter``) around start..end."""
+    left, right = 0, len(value)
+    for match in splitter.finditer(value):
+        if match.end() <= start:
+            left = match.end()
+        elif match.start() >= end:
+            right = match.start()
+            break
+    return left, right
+
+
+def evidence_clause(answer: str, finding: Finding, limit: int = STRENGTH_LIMIT) -> str:
+    """Return the sentence (or, when long, the clause) of ``answer`` the evidence sits in.
+
+    Returns "" when the evidence cannot be found in the answer and is too short to mean
+    anything on its own (one function word).
+    """
+    evidence = finding.evidence
+    quote = (evidence.quote or "").strip()
+    if not quote:
+        return ""
+    start, end = evidence.start, evidence.end
+    if start is None or end is None or answer[start:end].strip() != quote:
+        at = answer.find(quote)
+        start, end = (at, at + len(quote)) if at >= 0 else (None, None)
+    if start is None or end is None:
+        return shorten(quote, limit) if len(quote.split()) >= MEANINGFUL_WORDS else ""
+    left, right = _piece(answer, start, end, _SENTENCE_END)
+    if right - left > limit:
+        # A long sentence: the clause around the evidence, with its neighbours if tiny.
+        sentence = answer[left:right]
+        c_left, c_right = _piece(sentence, start - left, end - left, _CLAUSE_END)
+        left, right = left + c_left, left + c_right
+    piece = " ".join(answer[left:right].split())
+    if len(piece) <= limit:
+        return piece
+    return _window(answer[left:right], start - left, end - left, limit)
+
+
+def _window(value: str, start: int, end: int, limit: int) -> str:
+    """Return about ``limit`` characters of ``value`` centred on start..end, cut at words."""
+    room = max(0, limit - (end - start)) // 2
+    left, right = max(0, start - room), min(len(value), end + room)
+    if left > 0:
+        space = value.find(" ", left, start)
+        left = space + 1 if space >= 0 else left
+    if right < len(value):
+        space = value.rfind(" ", end, right)
+        right = space if space >= 0 else right
+    piece = " ".join(value[left:right].split())
+    return f"{'…' if left > 0 else ''}{piece}{'…' if right < len(value) else ''}"
 
 
 def actions(found: Sequence[Gap], evaluations: Sequence[Evaluation], lang: Language) -> list[str]:
@@ -379,10 +507,20 @@ def actions(found: Sequence[Gap], evaluations: Sequence[Evaluation], lang: Langu
     return picked
 
 
+def _answers(session: Session) -> list[tuple[str, Evaluation]]:
+    """Return every graded answer with its evaluation, question by question, main first."""
+    return [
+        (turn.answer, turn.evaluation)
+        for main in session.main_turns
+        for turn in session.question_turns(main)
+        if turn.answer and turn.evaluation is not None
+    ]
+
+
 def _conclusions(summary: Summary, lang: Language) -> list[Block]:
     evaluations = [e for _, e in _graded(summary)]
     found = gaps(evaluations)
-    praised = strengths(evaluations, lang)
+    praised = strengths(_answers(summary.session), lang)
     best = summary.best
     if best is not None and best.evaluation is not None:
         grade = summary.session.question_grade(best)

@@ -40,6 +40,10 @@ def warm_up() -> None:
     warm_up_pdf()
 
 
+def _ready() -> None:
+    """Do nothing: the first job, which makes the pool start its process."""
+
+
 class ReportWorker:
     """Run rendering jobs in one long-lived worker process, off the event loop."""
 
@@ -55,6 +59,15 @@ class ReportWorker:
     def running(self) -> bool:
         """Tell whether the worker process has been started and not closed."""
         return self._pool is not None
+
+    async def prewarm(self) -> None:
+        """Start the worker process now, so the next render does not wait for its start-up."""
+        if self.running:
+            return
+        try:
+            await self.run(_ready)
+        except ReportError:
+            log.warning("The report worker could not be started ahead of time", exc_info=True)
 
     async def render_chart(self, spec: ChartSpec) -> bytes:
         """Return ``spec`` rendered as PNG bytes."""

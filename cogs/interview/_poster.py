@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import discord
 
@@ -25,8 +26,14 @@ log = logging.getLogger(__name__)
 class EventPoster:
     """Send engine events as Discord messages, with buttons and the spoken question."""
 
-    def __init__(self, speech: SpeechServices | None) -> None:
+    def __init__(
+        self,
+        speech: SpeechServices | None,
+        on_report_offered: Callable[[], None] | None = None,
+    ) -> None:
         self.speech = speech
+        # Told when a summary with a Download report button is posted (to warm the renderer).
+        self.on_report_offered = on_report_offered
 
     async def post(
         self,
@@ -81,6 +88,8 @@ class EventPoster:
             view = rewind_controls(item.cancel_rewind, language)
         elif item.report is not None:
             view = report_controls(item.report, language)
+            if self.on_report_offered is not None:
+                self.on_report_offered()
         guild_id = getattr(getattr(channel, "guild", None), "id", None)
         audio = await spoken(self.speech, item.speak, language, guild_id) if item.speak else None
         try:

@@ -68,7 +68,7 @@ class InterviewCog(commands.Cog):
         self.inbox = inbox or AnswerInbox(engine)
         self.desk = desk or InterviewDesk(engine)
         self.cooldowns = cooldowns
-        self.poster = EventPoster(speech)
+        self.poster = EventPoster(speech, reports.prepare if reports is not None else None)
         self.buttons = InterviewButtons(bot, engine, self.inbox, self.poster)
         # Discord rate-limits edits: the live preview edits at most once per interval.
         self.answers = ThreadAnswers(bot, engine, self.inbox, self.poster, speech, stream_interval)
@@ -78,7 +78,7 @@ class InterviewCog(commands.Cog):
     # ---- slash commands ------------------------------------------------------------
 
     @interview.command(**command("interview.commands.start"))
-    @interview_options()
+    @interview_options(level_default=None)
     @option("interview.options.count", int, min_value=1, max_value=15, default=5)
     @option("interview.options.role", str, required=False, default=None, max_length=100)
     @option("profile.options.personalise", str, choices=personalise_choices(), default="none")
@@ -86,23 +86,31 @@ class InterviewCog(commands.Cog):
         self,
         ctx: discord.ApplicationContext,
         kind: str,
-        level: str,
+        level: str | None,
         count: int,
         role: str | None,
         language: str,
         personalise: str,
     ) -> None:
-        """Open a thread and ask the first question."""
+        """Open a thread and ask the first question (at the job's level when none is chosen
+        and the interview is personalised with a job that states one)."""
         lang = Language(language)
         with self.cooldowns.charged(ctx.author.id, INTERVIEW, lang) as charge:
             await ctx.defer(ephemeral=True)
             await self._start(
                 ctx,
                 StartOptions(
-                    ctx.author.id, _guild(ctx), Kind(kind), Level(level), count, lang, role
+                    ctx.author.id,
+                    _guild(ctx),
+                    Kind(kind),
+                    Level(level or Level.MID),
+                    count,
+                    lang,
+                    role,
                 ),
                 charge.refund,
                 Personalise(personalise),
+                level_chosen=level is not None,
             )
 
     async def _start(
@@ -111,9 +119,11 @@ class InterviewCog(commands.Cog):
         options: StartOptions,
         refund: Callable[[], None],
         mode: Personalise = Personalise.NONE,
+        *,
+        level_chosen: bool = True,
     ) -> None:
         """Start the interview in a new thread; offer resume or stop when one runs already."""
-        lang, kind, level = options.language, options.kind, options.level
+        lang, kind = options.language, options.kind
         opened: list[InterviewChannel] = []
 
         async def open_place() -> int:
@@ -126,7 +136,9 @@ class InterviewCog(commands.Cog):
             if mode is Personalise.NONE or self.profiles is None:
                 outcome = await self.desk.start(options, open_place)
             else:
-                outcome = await self.profiles.start(options, mode, open_place)
+                outcome = await self.profiles.start(
+                    options, mode, open_place, level_chosen=level_chosen
+                )
         except SessionAlreadyActive as exc:
             refund()  # nothing costly happened
             if opened:  # another process won the race after our thread opened
@@ -145,7 +157,7 @@ class InterviewCog(commands.Cog):
             lang,
             mention=ctx.author.mention,
             kind=kind_name(kind.value, lang),
-            level=level_name(level.value, lang),
+            level=level_name(session.level.value, lang),  # the job's, when taken from it
             role=text("interview.intro_role", lang, role=session.role) if session.role else "",
             count=session.question_count,
         )

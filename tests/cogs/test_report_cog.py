@@ -70,7 +70,7 @@ async def env(tmp_path: Path, discord_fake: FakeDiscord) -> AsyncIterator[Report
         InterviewCog(
             bot,
             engine,
-            reports=ReportService(engine, worker),
+            reports=ReportService(engine, worker, warm=worker.prewarm),
             cooldowns=Cooldowns({REPORT: 30}),
         )
     )
@@ -104,6 +104,15 @@ async def test_the_summary_carries_a_download_button_that_sends_the_pdf(env: Rep
     assert len(upload.data) > 10_000
     assert "Here is your report of interview #" in edit.json["content"]
     assert env.h.command_errors == []
+
+
+async def test_offering_a_report_starts_the_worker_before_anyone_clicks(env: ReportEnv) -> None:
+    assert not env.worker.running
+    await finished_interview(env)
+    assert env.worker.running and env.worker.started == 1
+    await env.h.click(env.summary(), label="Download report")
+    (edit,) = env.edits()
+    assert edit.files and env.worker.started == 1  # the warm process served the click
 
 
 async def test_someone_else_clicking_gets_told_whose_report_it_is(env: ReportEnv) -> None:

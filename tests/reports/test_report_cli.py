@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import logging
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -34,6 +36,17 @@ def settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
     return Settings(env_file=None)
 
 
+def pdf_text(path: Path) -> str:
+    found = shutil.which("pdftotext")
+    if found is None:
+        # Only an absent binary skips: .ci/bootstrap installs poppler-utils.
+        pytest.skip("pdftotext is missing: apt-get install -y poppler-utils")
+    done = subprocess.run(
+        [found, "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True, timeout=60
+    )
+    return " ".join(done.stdout.decode("utf-8").split())
+
+
 async def practised(settings: Settings, db: Path, user: int = TERMINAL_USER) -> int:
     services = await build_services(settings, database_path=db)
     try:
@@ -60,6 +73,10 @@ async def test_the_latest_interview_and_one_by_id_are_written_as_pdf(
     latest = tmp_path / "latest.pdf"
     assert await main(["report", "--latest", "-o", str(latest), "--db", str(db)]) == 0
     assert latest.read_bytes().startswith(b"%PDF-")
+    # The interview is Korean: the terminal says so in Korean unless --language says otherwise.
+    assert f"{latest} 파일을 썼습니다" in capsys.readouterr().out
+    english = ["report", "--latest", "-o", str(latest), "--db", str(db), "--language", "en"]
+    assert await main(english) == 0
     assert f"Wrote {latest}" in capsys.readouterr().out
     # By id, any interview in the file: whoever runs this holds the database.
     by_id = tmp_path / "by-id.pdf"
@@ -68,12 +85,17 @@ async def test_the_latest_interview_and_one_by_id_are_written_as_pdf(
     assert mine != theirs
 
 
-async def test_the_progress_report_is_written_as_pdf(settings: Settings, tmp_path: Path) -> None:
+async def test_the_progress_report_is_written_as_pdf_naming_terminal_commands(
+    settings: Settings, tmp_path: Path
+) -> None:
     db = tmp_path / "t.sqlite3"
-    await practised(settings, db)
+    await practised(settings, db, user=77)  # the terminal user has no stories, no negotiation
     out = tmp_path / "progress.pdf"
     assert await main(["report", "--progress", "-o", str(out), "--db", str(db)]) == 0
     assert out.read_bytes().startswith(b"%PDF-")
+    said = pdf_text(out)
+    assert "python -m bot stories" in said and "python -m bot negotiate" in said
+    assert "/stories show" not in said and "/negotiate start" not in said
 
 
 async def test_bad_requests_get_one_line_and_a_non_zero_exit(
@@ -83,13 +105,27 @@ async def test_bad_requests_get_one_line_and_a_non_zero_exit(
     out = str(tmp_path / "r.pdf")
     assert await main(["report", "-o", out, "--db", str(db)]) == 2
     assert "--latest or --progress" in capsys.readouterr().err
+    # No database there: said so, and no file is created.
     assert await main(["report", "--latest", "-o", out, "--db", str(db)]) == 1
     said = capsys.readouterr().err.strip()
-    assert said.startswith("You have no interview to report on yet") and "\n" not in said
+    assert said.startswith(f"There is no database at {db}") and "\n" not in said
+    assert not db.exists()
+    await practised(settings, db, user=77)
+    assert await main(["report", "--latest", "-o", out, "--db", str(db)]) == 1
+    said = capsys.readouterr().err.strip()
+    assert said.startswith(f"There is no interview in {db} yet") and "\n" not in said
+    assert "python -m bot rehearse" in said and "/interview start" not in said
+    assert await main(["report", "999", "-o", out, "--db", str(db), "--language", "ko"]) == 1
+    said = capsys.readouterr().err.strip()
+    assert "#999" in said and "--latest" in said and "목록에서" not in said
     await practised(settings, db)
     nowhere = str(tmp_path / "missing-folder" / "r.pdf")
     assert await main(["report", "--latest", "-o", nowhere, "--db", str(db)]) == 1
     assert "Cannot write" in capsys.readouterr().err
+    korean = ["report", "--latest", "-o", nowhere, "--db", str(db), "--language", "ko"]
+    assert await main(korean) == 1
+    said = capsys.readouterr().err.strip()
+    assert said == f"{nowhere} 파일을 쓸 수 없습니다: 폴더가 없습니다"
 
 
 async def test_rehearse_refuses_a_bad_resume_with_the_discord_message(

@@ -51,3 +51,20 @@ def test_a_short_or_off_topic_answer_is_no_story() -> None:
     assert reader().read(q, short, grade(short, q.id), Language.EN) is None
     off = replace(grade(OUTAGE, q.id), on_topic=False)
     assert reader().read(q, OUTAGE, off, Language.EN) is None
+
+
+def test_a_story_about_cutting_outages_is_leadership_not_failure() -> None:
+    # Outages are the story's topic here, not the candidate's own setback.
+    text = (
+        "At my last company our checkout service had outages every week and incidents kept "
+        "paging the on-call engineers. I led the migration to a managed queue and coordinated "
+        "the rollout with the payments team. I wrote the runbook, ran the cutover rehearsals "
+        "and went through every incident report to find what the outages had in common. "
+        "After six months outages were down 90% and on-call pages fell from twenty a week "
+        "to two, which let the team ship the new checkout a quarter early."
+    )
+    q = question("beh-proudest-project")
+    draft = reader().read(q, text, grade(text, q.id), Language.EN)
+    assert draft is not None
+    assert "leadership" in draft.competencies
+    assert "failure" not in draft.competencies
