@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.catalog import Language
 from bot.coaching.models import Dimension, Evaluation, Finding, Severity
@@ -147,14 +147,34 @@ def _graders(session: Session, lang: Language) -> str:
 
 
 def _graded(summary: Summary) -> list[tuple[int, Evaluation]]:
-    """Return (question number, grade) for each graded main question."""
+    """Return (question number, grade) for each graded main question, with all its problems."""
     session = summary.session
     found = []
     for number, main in enumerate(session.main_turns, start=1):
         grade = session.question_grade(main)
         if grade is not None:
-            found.append((number, grade))
+            found.append((number, _with_all_problems(session, main, grade)))
     return found
+
+
+def _with_all_problems(session: Session, main: Turn, grade: Evaluation) -> Evaluation:
+    """Return the question's grade carrying the problems of every answer to it.
+
+    After a follow-up the grade holds the reply's findings: what is still absent from the
+    question as a whole (graded together), and what the reply's own words showed. Problems
+    quoted from the earlier answers are still the candidate's, so they are added back.
+    """
+    turns = [t for t in session.question_turns(main) if t.evaluation is not None]
+    if len(turns) < 2:
+        return grade
+    problems: dict[str, Finding] = {f.rule_id: f for f in grade.problems}
+    for turn in turns:
+        assert turn.evaluation is not None
+        for finding in turn.evaluation.problems:
+            if not finding.evidence.absent:
+                problems.setdefault(finding.rule_id, finding)
+    praise = tuple(f for f in grade.findings if f.positive)
+    return replace(grade, findings=tuple(problems.values()) + praise)
 
 
 def _per_question(session: Session) -> list[tuple[float | None, float | None, str]]:

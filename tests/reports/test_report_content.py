@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.catalog import Kind, Language, Level
-from bot.coaching.models import Evaluation, Evidence, Finding
+from bot.coaching.models import Evaluation, Evidence, Finding, Severity
 from bot.interview.engine import InterviewEngine
 from bot.interview.models import Attempt, Session, SessionStatus, Turn, TurnStatus
 from bot.progress.graph import Trend
@@ -209,3 +209,22 @@ def test_a_trend_says_it_compares_recent_answers_not_levels() -> None:
     assert down.startswith("↓ 30") and "-30" not in down and "최근 3개 답변" in down
     english = skill_line(replace(view(12, Trend.UP), name="Landing the result"), Language.EN)
     assert english == "Landing the result: 58 ↑ 12 (last 3 answers vs the ones before)"
+
+
+def test_gaps_keep_the_main_answer_s_quoted_problems_after_a_follow_up() -> None:
+    # The main answer hedged; the follow-up reply fixed the missing result. The reply's grade
+    # carries only its own findings, yet the hedge is still the candidate's to work on.
+    hedge = finding("communication.hedging", Severity.MINOR, quote="I think maybe")
+    main = graded(55, 30, hedge, finding("structure.result_missing"))
+    reply = graded(70, 12, finding("depth.no_metrics", Severity.MINOR))
+    session = session_of(
+        Language.EN,
+        turn(0, "I think maybe we fixed it.", main),
+        turn(1, "It worked.", reply, follow_up=1),
+    )
+    blocks = list(session_document(facts(session)).blocks)
+    bullets = [item for b in blocks if isinstance(b, Bullets) for item in b.items]
+    gaps_text = " ".join(bullets)
+    assert "hedg" in gaps_text.lower()
+    # Resolved by the reply (absent from the question as a whole now): not a gap any more.
+    assert "result" not in gaps_text.lower()
