@@ -50,6 +50,13 @@ def shorten(value: str, limit: int) -> str:
     return cut + "…"
 
 
+def clock(ms: int) -> str:
+    """Return a time in a recording as m:ss ("1:12"), cut to the second it falls in."""
+    # Cut, not rounded: a player set to 0:00 plays a phrase that starts at 0.9 s.
+    seconds = max(0, ms) // 1000
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
 def evidence_text(finding: Finding, limit: int = 120, language: Lang = Language.EN) -> str:
     """Return the finding's evidence as a quote, or the "absent" marker."""
     ev = finding.evidence
@@ -57,7 +64,7 @@ def evidence_text(finding: Finding, limit: int = 120, language: Lang = Language.
         return text("feedback.labels.absent", language)
     where = ""
     if ev.start_ms is not None and ev.end_ms is not None:
-        where = text("feedback.labels.at_seconds", language, seconds=f"{ev.start_ms / 1000:.1f}")
+        where = text("feedback.labels.at_seconds", language, seconds=clock(ev.start_ms))
     return f"\u201c{shorten(ev.quote or '', limit)}\u201d{where}"
 
 
@@ -321,6 +328,7 @@ def reevaluation_lines(result: Reevaluation, language: Lang = Language.EN) -> li
 
 __all__ = [
     "as_language",
+    "clock",
     "comparison_lines",
     "dimension_label",
     "dimensions_line",

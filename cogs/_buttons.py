@@ -16,6 +16,7 @@ from typing import Any
 import discord
 
 from bot.catalog import Language
+from bot.errors import CoachError
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +72,29 @@ class ButtonRouter:
         for parse, handle in self._routes:
             parsed = parse(raw)
             if parsed is not None:
-                await handle(interaction, parsed)
+                try:
+                    await handle(interaction, parsed)
+                except CoachError as exc:
+                    # A refusal meant for the clicker (a cooldown, a finished interview):
+                    # listeners have no error handler, so answer here instead of logging
+                    # it as a listener error.
+                    await _refuse(interaction, exc)
                 return True
         return False
+
+
+async def _refuse(interaction: discord.Interaction, error: CoachError) -> None:
+    """Tell the clicker privately why their click did nothing."""
+    user = interaction.user
+    log.info("Click %s by %s refused: %s", interaction.id, user.id if user else None, error.key)
+    message = error.message_in(error.language or locale_language(interaction))
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True)
+        else:
+            await interaction.response.send_message(message, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("Could not tell %s why click %s was refused", user, interaction.id)
 
 
 async def owner_only(interaction: discord.Interaction, owner_id: int, refusal: str) -> bool:
@@ -95,3 +116,12 @@ def locale_language(interaction: discord.Interaction | None) -> Language:
     """Return Korean for a Korean Discord client, English otherwise."""
     locale = str(getattr(interaction, "locale", None) or "")
     return Language.KO if locale.lower().startswith("ko") else Language.EN
+
+
+def chosen_language(value: str | None, interaction: discord.Interaction | None) -> Language:
+    """Return the language option's value, else (none given) the Discord client's language.
+
+    A server's default language is filled in as the option before the command runs
+    (``cogs.settings._gate``), so it wins over the client's language and loses to a choice.
+    """
+    return Language(value) if value else locale_language(interaction)

@@ -73,9 +73,9 @@ def interview_options(
 
     def apply(func: F) -> F:
         # Applied innermost-first, so Discord lists them kind, level, language.
-        func = _named("language", language, choices=LANGUAGE_CHOICES, default=Language.EN.value)(
-            func
-        )
+        # No default: a command left without one speaks the member's Discord client language
+        # (``cogs._buttons.chosen_language``), after the server's default if it has one.
+        func = _named("language", language, choices=LANGUAGE_CHOICES, default=None)(func)
         func = _named("level", level, choices=level_choices(), default=level_default)(func)
         func = _named("kind", kind, choices=kind_choices(), default=Kind.BEHAVIORAL.value)(func)
         return func

@@ -243,4 +243,4 @@ def test_rehearse_rewind_retries_a_question_and_shows_the_change(tmp_path: Path)
     assert "Back to: " in out
     # The retry is not part of the session: one graded answer, scored as first given.
     summary = out.split("== Session summary ==", 1)[1]
-    assert "Answered: 1" in summary and f"Scores: {before}\n" in summary
+    assert "Questions answered: 1" in summary and f"Scores: {before}\n" in summary

@@ -117,7 +117,7 @@ async def test_commands_are_never_graded(settings: Settings, tmp_path: Path) -> 
     assert "There is no command ':frobnicate'. Type ':help' for the list." in out
     assert "Use ':rewind N'" in out
     assert "Hint: " in out
-    assert "Answered: 0" in out.split("== Session summary ==")[1]
+    assert "Questions answered: 0" in out.split("== Session summary ==")[1]
 
 
 async def test_the_terminal_never_speaks_discord(settings: Settings, tmp_path: Path) -> None:
@@ -239,7 +239,7 @@ async def test_after_a_crash_the_interview_resumes_and_the_saved_answer_is_grade
     assert len(SCORE.findall(out)) == 1
     assert "already" not in out and "/interview" not in out
     summary = out.split("== Session summary ==")[1]
-    assert "Answered: 1" in summary
+    assert "Questions answered: 1" in summary
     services = await build_services(settings, database_path=database)
     try:
         ended = await services.engine.session(session.id)

@@ -116,5 +116,5 @@ def test_ctrl_c_ends_with_the_summary_and_exit_code_130(tmp_path: Path) -> None:
     assert code == 130
     assert "Interrupted: the interview ends here." in screen.text
     summary = screen.text.split("== Session summary ==")[1]
-    assert re.search(r"Answered: 1 ", summary)
+    assert re.search(r"Questions answered: 1 ", summary)
     assert proc.stderr is not None and b"Traceback" not in proc.stderr.read()

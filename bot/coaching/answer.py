@@ -21,3 +21,6 @@ class Answer:
     text: str
     words: tuple[Word, ...] = ()
     spoken: bool = False
+    # Set when the text is what was said for a question plus a reply to its follow-up: where
+    # that reply starts. The reply answers the follow-up, not the question afresh.
+    reply_start: int | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -63,6 +64,58 @@ class CompiledLexicon:
         self.stopwords = frozenset(self.stem(w.casefold()) for w in lexicon.stopwords)
         # Longest first, so "에서" is stripped before "서".
         self.suffixes = tuple(sorted(lexicon.suffixes, key=len, reverse=True))
+
+
+_CLAUSE_STOPS = ".!?;,\n。、，"
+# A clause of fewer words reads as a fragment; one of more is cut around the praised words.
+_CLAUSE_MIN_WORDS = 3
+_CLAUSE_MAX_WORDS = 16
+_CLAUSE_SIDE_WORDS = 6
+
+
+def _bounds(text: str, start: int, end: int, stops: str) -> tuple[int, int]:
+    left = max((text.rfind(ch, 0, start) for ch in stops), default=-1) + 1
+    found = [i for i in (text.find(ch, end) for ch in stops) if i >= 0]
+    right = min(found) if found else len(text)
+    # A decimal point or thousands comma inside a figure ("1.5", "9,000") ends no clause.
+    while (
+        0 < left < start and text[left - 2 : left - 1].isdigit() and text[left : left + 1].isdigit()
+    ):
+        left = max((text.rfind(ch, 0, left - 1) for ch in stops), default=-1) + 1
+    while (
+        right < len(text)
+        and right > 0
+        and text[right - 1].isdigit()
+        and text[right + 1 : right + 2].isdigit()
+    ):
+        nxt = [i for i in (text.find(ch, right + 1) for ch in stops) if i >= 0]
+        right = min(nxt) if nxt else len(text)
+    return left, right
+
+
+def clause_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a span to the clause it stands in, trimmed to a readable length."""
+    left, right = _bounds(text, start, end, _CLAUSE_STOPS)
+    if len(text[left:right].split()) < _CLAUSE_MIN_WORDS:
+        # "p95 latency fell 40%" after a comma is whole; "40%" alone is not: take the sentence.
+        left, right = _bounds(text, start, end, ".!?\n。")
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text[left:right])]
+    if len(words) > _CLAUSE_MAX_WORDS:
+        inside = [i for i, (a, b) in enumerate(words) if left + b > start and left + a < end]
+        first = max(0, (inside[0] if inside else 0) - _CLAUSE_SIDE_WORDS)
+        last = min(len(words), (inside[-1] if inside else 0) + 1 + _CLAUSE_SIDE_WORDS)
+        left, right = left + words[first][0], left + words[last - 1][1]
+    while left < right and not text[left].isalnum() and text[left] not in "$₩€£":
+        left += 1
+    while right > left and not text[right - 1].isalnum() and text[right - 1] not in "%)":
+        right -= 1
+    return (left, right) if left < right else (start, end)
+
+
+def _is_label(word: str) -> bool:
+    """Tell whether a word is a name with digits in it ("p95", "s3", "ec2"), not a figure."""
+    # Figures lead with the digits ("40ms", "3x", "5년"); names lead with a latin letter.
+    return word[:1].isascii() and word[:1].isalpha() and any(ch.isdigit() for ch in word)
 
 
 @dataclass
@@ -182,7 +235,7 @@ class Context:
         for i, token in enumerate(self.tokens):
             if token.has_digit and not (is_year(token) and i + 1 not in units):
                 numeric.add(i)
-        runs: list[tuple[bool, int, int, int]] = []
+        runs: list[tuple[int, int, int, int]] = []
         i = 0
         count = len(self.tokens)
         while i < count:
@@ -192,11 +245,22 @@ class Context:
             first = i
             while i + 1 < count and (i + 1 in numeric or i + 1 in units):
                 i += 1
-            digits = any(self.tokens[k].has_digit for k in range(first, i + 1))
+            run = range(first, i + 1)
+            digits = [self.tokens[k] for k in run if self.tokens[k].has_digit]
             start, end = widen_number(self.text, self.tokens[first].start, self.tokens[i].end)
-            runs.append((not digits, start, end, self.tokens[first].sentence))
+            widened = (start, end) != (self.tokens[first].start, self.tokens[i].end)
+            # A figure with a unit, percent or currency ("40%", "$3k", "two million users")
+            # is a result; a name with a digit in it ("p95", "S3") only labels one.
+            measured = widened or any(k in units for k in run)
+            if not digits:
+                rank = 2
+            elif all(_is_label(t.norm) for t in digits) and not measured:
+                rank = 3
+            else:
+                rank = 0 if measured else 1
+            runs.append((rank, start, end, self.tokens[first].sentence))
             i += 1
-        # Digits are the most convincing evidence, so they are quoted before number words.
+        # Digits with a unit convince most, then bare digits, number words, digit-bearing names.
         runs.sort()
         return [(start, end, sentence) for _, start, end, sentence in runs]
 
@@ -210,6 +274,11 @@ class Context:
             start_ms=times[0] if times else None,
             end_ms=times[1] if times else None,
         )
+
+    def clause_evidence(self, start: int, end: int) -> Evidence:
+        """Return evidence for the clause around a span: a few words, never a lone one."""
+        left, right = clause_span(self.text, start, end)
+        return self.evidence(left, right)
 
     def evidence_of(self, match: Match) -> Evidence:
         """Return evidence for a phrase match."""

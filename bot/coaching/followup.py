@@ -48,7 +48,7 @@ def combined_answer(earlier: Sequence[str], reply: Answer) -> tuple[Answer, int]
     start = len(before) + len(REPLY_SEPARATOR) if before else 0
     text = f"{before}{REPLY_SEPARATOR}{reply.text}" if before else reply.text
     # Word timings belong to the reply alone; they are re-attached to its own findings.
-    return Answer(text, (), reply.spoken), start
+    return Answer(text, (), reply.spoken, reply_start=start if before else None), start
 
 
 def _in_reply(finding: Finding, start: int) -> bool:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.catalog import Kind, Language, Level, Question
@@ -27,7 +27,16 @@ from bot.coaching.rules.structure import (
     tells_an_episode,
 )
 from bot.coaching.scoring import Caps, assessed_dimensions, score
-from bot.coaching.topics import TopicJudgement, TopicLexicon, Verdict, judge, load_topics
+from bot.coaching.text import Token
+from bot.coaching.topics import (
+    TopicJudgement,
+    TopicLexicon,
+    Verdict,
+    distinctive_stems,
+    judge,
+    load_topics,
+    shared_stems,
+)
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +153,47 @@ def _facts(ctx: Context, language: Language) -> Facts:
     )
 
 
+# A reply sharing this many content words with the earlier answer is still about that story.
+_REPLY_SHARED_STEMS = 2
+
+
+def _follow_up_judgement(
+    whole: TopicJudgement,
+    ctx: Context,
+    start: int,
+    judged: Callable[[str, Sequence[Token]], TopicJudgement],
+    lexicon: TopicLexicon,
+    stopwords: frozenset[str],
+    suffixes: Sequence[str],
+) -> TopicJudgement:
+    """Judge earlier answers plus a reply to a follow-up: the reply continues that story.
+
+    Once the earlier answer was about the question, the follow-up asks for more of that
+    story, so more detail of it ("what was going on?": the outage) is no other subject. The
+    reply is off topic only when, read by itself, it is off topic and shares no content word
+    with the earlier answer: a joke, a non-answer, another story.
+    """
+    earlier_tokens = [t for t in ctx.tokens if t.end <= start]
+    if not earlier_tokens or not judged(ctx.text[:start], earlier_tokens).on_topic:
+        # The earlier answer missed the question: only the whole can show it answered now.
+        return whole
+    reply_tokens = [
+        replace(t, start=t.start - start, end=t.end - start) for t in ctx.tokens if t.start >= start
+    ]
+    reply = judged(ctx.text[start:], reply_tokens) if reply_tokens else whole
+    if reply.on_topic or not reply_tokens:
+        return replace(whole, verdict=Verdict.ON_TOPIC, span=None)
+    engaged = reply.verdict not in _NO_CONTENT and reply.verdict is not Verdict.JOKE
+    earlier_stems = distinctive_stems(earlier_tokens, stopwords, suffixes)
+    if (
+        engaged
+        and shared_stems(earlier_stems, reply_tokens, lexicon.stemmed) >= _REPLY_SHARED_STEMS
+    ):
+        return replace(whole, verdict=Verdict.ON_TOPIC, span=None)
+    span = None if reply.span is None else (reply.span[0] + start, reply.span[1] + start)
+    return replace(whole, verdict=reply.verdict, span=span)
+
+
 class Rubric:
     """Grade answers with rules and per-language lexicons; no model, same input same grade."""
 
@@ -199,18 +249,30 @@ class Rubric:
         if question_topics is None or answer_topics is None:
             # No subject data for this language: give the benefit of the doubt.
             return TopicJudgement(Verdict.ON_TOPIC, (), ())
-        return judge(
-            question.text,
-            ctx.text,
-            ctx.tokens,
-            question_topics,
-            answer_topics,
-            self._compiled_for(language).stopwords,
-            self._compiled_for(language).suffixes,
-            frozenset(w.casefold() for w in ctx.lexicon.stopwords),
-            question.keywords,
-            code_answers=question.kind in (Kind.CODING, Kind.TECHNICAL),
-        )
+        stopwords = self._compiled_for(language).stopwords
+        suffixes = self._compiled_for(language).suffixes
+        function_words = frozenset(w.casefold() for w in ctx.lexicon.stopwords)
+        code_answers = question.kind in (Kind.CODING, Kind.TECHNICAL)
+
+        def judged(text: str, tokens: Sequence[Token]) -> TopicJudgement:
+            return judge(
+                question.text,
+                text,
+                tokens,
+                question_topics,
+                answer_topics,
+                stopwords,
+                suffixes,
+                function_words,
+                question.keywords,
+                code_answers=code_answers,
+            )
+
+        whole = judged(ctx.text, ctx.tokens)
+        start = ctx.answer.reply_start
+        if not start or start >= len(ctx.text):
+            return whole
+        return _follow_up_judgement(whole, ctx, start, judged, answer_topics, stopwords, suffixes)
 
     def evaluate(
         self,

@@ -152,8 +152,21 @@ class InterviewEngine:
     async def history(
         self, user_id: int, guild_id: int | None, limit: int = 10
     ) -> list[SessionOverview]:
-        """Return the user's recent sessions, newest first."""
-        return await self._store.history(user_id, guild_id, limit)
+        """Return the user's recent sessions, newest first, counted as their summaries are.
+
+        "Answered" is questions answered (a follow-up reply is part of its question) and the
+        average is over question grades, so history and the summary always agree.
+        """
+        rows = await self._store.history(user_id, guild_id, limit)
+        out = []
+        for row in rows:
+            session = await self._store.get_session(row.session_id)
+            if session is None:
+                out.append(row)
+                continue
+            summary = self.summarise(session)
+            out.append(replace(row, answered=summary.answered, average_score=summary.average_score))
+        return out
 
     async def sessions_awaiting_grade(self) -> list[int]:
         """Return sessions interrupted between saving an answer (or a retry) and grading it."""
@@ -303,12 +316,18 @@ class InterviewEngine:
                 await deliver(events)
             return events
 
-    async def skip(self, session_id: int) -> list[Event]:
-        """Skip the current prompt; a skipped follow-up moves to the next question."""
+    async def skip(self, session_id: int, prompt: int | None = None) -> list[Event]:
+        """Skip the current prompt; a skipped follow-up moves to the next question.
+
+        ``prompt`` (turn index + 1) names the prompt the candidate meant: when another one is
+        current by now, nothing is skipped (an old Skip button must not skip a newer prompt).
+        """
         async with self._lock(session_id):
             session = await self._active(session_id)
             turn = session.current_turn
             if turn is None or turn.status is not TurnStatus.ASKED:
+                return []
+            if prompt is not None and turn.index + 1 != prompt:
                 return []
             turn.status = TurnStatus.SKIPPED
             await self._store.save_turn(session_id, turn)
@@ -382,7 +401,8 @@ class InterviewEngine:
             average_score=sum(scores) / len(scores) if scores else None,
             dimensions=dims,
             recurring=recurring,
-            best=by_score[-1][0] if graded else None,
+            # With one graded question there is nothing to compare: no "strongest" answer.
+            best=by_score[-1][0] if len(graded) > 1 else None,
             weakest=by_score[0][0] if len(graded) > 1 else None,
             scores=scores,
         )

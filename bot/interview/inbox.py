@@ -105,12 +105,13 @@ class AnswerInbox:
         finally:
             self._busy.discard(session.id)
 
-    async def skip(self, session_id: int) -> list[Event]:
-        """Skip the current prompt, unless its answer is being graded right now."""
+    async def skip(self, session_id: int, prompt: int | None = None) -> list[Event]:
+        """Skip the current prompt (prompt number ``prompt`` when given), unless its answer is
+        being graded right now."""
         session = await self._engine.session(session_id)
         if session_id in self._busy:
             raise AnswerBusy(key="interview.still_grading_skip", language=session.language)
-        return await self._engine.skip(session_id)
+        return await self._engine.skip(session_id, prompt)
 
     async def awaiting_answer(self) -> AsyncIterator[Session]:
         """Yield the interviews waiting for the candidate's next message (none being graded).

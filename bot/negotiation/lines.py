@@ -11,9 +11,11 @@ import logging
 import random
 from typing import Final
 
+from bot.catalog import Language
 from bot.copy import catalogue, text
 from bot.negotiation.models import Setup
 from bot.negotiation.money import Currency, format_amount
+from bot.negotiation.particles import attach
 from bot.negotiation.policy import Move
 
 log = logging.getLogger(__name__)
@@ -60,7 +62,9 @@ def write_move(move: Move, setup: Setup, currency: Currency, rng: random.Random)
         key = rng.choice(templates(part.key, setup.style.value))
         values = {name: format_amount(v, currency, lang) for name, v in part.amounts.items()}
         pieces.append(text(key, lang, role=setup.role, **values))
-    return " ".join(pieces)
+    line = " ".join(pieces)
+    # Korean particles after an amount depend on how it is read ("원을", "달러를").
+    return attach(line) if lang is Language.KO else line
 
 
 def states_offer(move: Move) -> bool:

@@ -20,7 +20,11 @@ _PAIRS: Final = {
     "이(가)": ("이", "가"),
     "와(과)": ("과", "와"),
 }
-_MARKER = re.compile(r"(?P<before>\S)(?P<marker>\(으\)로|을\(를\)|은\(는\)|이\(가\)|와\(과\))")
+# Closing quotes, brackets and markdown may stand between a word and its particle.
+_MARKER = re.compile(
+    r"(?P<before>\S)(?P<closers>[\"'”’)\]*_`]*)"
+    r"(?P<marker>\(으\)로|을\(를\)|은\(는\)|이\(가\)|와\(과\))"
+)
 
 
 def _final(ch: str) -> int | None:
@@ -32,18 +36,27 @@ def _final(ch: str) -> int | None:
         return _DIGIT_FINAL[ch]
     if ch == "%":
         return 0  # 퍼센트
+    if ch.isascii() and ch.isalpha():
+        # An English word read in Korean mostly ends in a vowel ("developer" 디벨로퍼, "lead"
+        # 리드); those ending in l, m or n keep a final consonant ("Python" 파이썬, "PM" 피엠).
+        low = ch.lower()
+        return 1 if low == "l" else 2 if low in "mn" else 0
     return None
 
 
 def _choose(match: re.Match[str]) -> str:
     before, marker = match["before"], match["marker"]
+    lead = before + match["closers"]
     final = _final(before)
-    if final is None:
-        return match[0]
     with_final, without = _PAIRS[marker]
+    if final is None:
+        # Never show the written marker: an unknown word (a digit-less symbol) takes the
+        # after-consonant form, which reads as a careful spelling of either.
+        log.debug("No reading for %r before a particle", before)
+        return lead + with_final
     if marker == "(으)로":
-        return before + (with_final if final == 2 else without)
-    return before + (without if final == 0 else with_final)
+        return lead + (with_final if final == 2 else without)
+    return lead + (without if final == 0 else with_final)
 
 
 def attach(text: str) -> str:

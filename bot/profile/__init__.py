@@ -27,7 +27,13 @@ from bot.profile.ports import (
     ReadDocument,
     WrittenQuestion,
 )
-from bot.profile.service import MAX_RESUME_BYTES, ProfileService, Read, personal_options
+from bot.profile.service import (
+    MAX_RESUME_BYTES,
+    ProfileService,
+    Read,
+    personal_options,
+    seniority_label,
+)
 
 __all__ = [
     "MAX_RESUME_BYTES",
@@ -54,4 +60,5 @@ __all__ = [
     "Role",
     "WrittenQuestion",
     "personal_options",
+    "seniority_label",
 ]

@@ -117,7 +117,7 @@ def project_questions(resume: ResumeFacts, ask: Ask, limit: int) -> list[Planned
             f"profile.templates.{key}",
             ask.language,
             action=_action(project, ask.language),
-            project=project.name,
+            project=_named(project.name, ask.language),
             where=_where(project, ask.language),
         )
         found.append(_written(wording, tags, ask, "template", project.line))
@@ -221,6 +221,28 @@ def _action(project: Project, language: Language) -> str:
     if language is Language.EN and verb and not _HANGUL.search(verb):
         return verb
     return text("profile.templates.did", language)
+
+
+# Words that already determine a noun phrase: it takes no article of its own.
+_DETERMINERS = frozenset(
+    {"a", "an", "the", "this", "that", "these", "those", "our", "my", "his", "her", "their"}
+    | {"its", "your", "each", "every", "all", "both", "several", "some", "many"}
+)
+
+
+def _named(name: str, language: Language) -> str:
+    """Return a project's name as it reads inside a sentence: English noun phrases without a
+    determiner take "the" ("the migration of the billing database"); a proper name
+    ("Mockingbird", "gRPC") and Korean names stay as they are."""
+    words = name.split()
+    if language is not Language.EN or not words or _HANGUL.search(name):
+        return name
+    first = words[0]
+    if first.casefold() in _DETERMINERS or first[0].isdigit():
+        return name
+    if len(words) == 1 and first != first.casefold():
+        return name  # a single capitalised word is a name
+    return text("profile.templates.article", language, project=name)
 
 
 def _where(project: Project, language: Language) -> str:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from bot.catalog import Kind, Level
-from bot.profile.lexicon import KIND_TERMS, LEVEL_TERMS, YEARS, mentions, tag_hits
+from bot.profile.lexicon import KIND_TERMS, LEVEL_TERMS, RANK_TERMS, YEARS, mentions, tag_hits
 from bot.profile.models import JobFacts
 from bot.profile.resume import is_title
 from bot.progress.catalogue import SkillCatalogue
@@ -94,6 +94,25 @@ _SPECIALTIES = frozenset(
     )
 )
 _PARENTHESIS = re.compile(r"(.+?)\s*\(([^()]+)\)")
+# Headings that open the part of a posting about the company, and those that open others.
+_ABOUT = re.compile(
+    r"^(?:about\s+(?:the\s+company|us|the\s+team|the\s+role\s+and\s+us)|who\s+we\s+are|"
+    r"our\s+company|company\s+overview|the\s+company|회사\s*소개|기업\s*소개|팀\s*소개)"
+    r"\s*[:：]?\s*(.*)$",
+    re.IGNORECASE,
+)
+_OTHER_HEADING = re.compile(
+    r"^(?:about\s+the\s+role|the\s+role|responsibilities|what\s+you(?:'|’)?ll\s+do|"
+    r"requirements|qualifications|what\s+we(?:'|’)?re\s+looking\s+for|nice\s+to\s+have|"
+    r"preferred|benefits|perks|how\s+to\s+apply|주요\s*업무|담당\s*업무|자격\s*요건|"
+    r"우대\s*사항|복지|혜택|채용\s*절차|지원\s*자격)\b\s*[:：]?",
+    re.IGNORECASE,
+)
+# Sentences about the opening itself, never about the company ("We are hiring a ...").
+_HIRING = re.compile(
+    r"\b(?:hiring|looking\s+for|seeking|you\s+will|you'll|join\s+us\s+as)\b|채용|모집|찾습니다",
+    re.IGNORECASE,
+)
 _COMPANY_WORDS = (
     "we are",
     "we're",
@@ -133,6 +152,7 @@ def read_job(title: str, company: str, text: str, catalogue: SkillCatalogue) -> 
         tags=tags,
         seniority=seniority(title, text),
         context=context(company, text),
+        rank=stated_rank(title, text),
     )
 
 
@@ -189,17 +209,71 @@ def seniority(title: str, text: str) -> Level | None:
     return None
 
 
+def stated_rank(title: str, text: str) -> str:
+    """Return the rank above senior a job asks for ("staff", "principal", "lead"), or "".
+
+    Levels stop at senior, so such a job is interviewed as senior; the rank is kept so what
+    is shown back says so rather than calling a staff role senior.
+    """
+    titled = f" {title.casefold()} "
+    if any(term in titled for _, terms in LEVEL_TERMS for term in terms):
+        sources = [(title, False)]  # the title says the level: the text may name others' ranks
+    else:
+        sources = [(title, False), (text, True)]
+    for source, body in sources:
+        lowered = f" {source.casefold()} "
+        for rank, terms in RANK_TERMS:
+            # In the body, a bare "lead" is a verb ("lead incident reviews"), not a rank.
+            wanted = [t for t in terms if not (body and t in ("lead", "리드"))]
+            if any(re.search(rf"(?<![\w]){re.escape(t)}(?![\w])", lowered) for t in wanted):
+                return rank
+    return ""
+
+
 def context(company: str, text: str) -> tuple[str, ...]:
-    """Return up to three sentences about the company."""
+    """Return up to three sentences about the company: its "About us" part when the posting
+    has one, else sentences that name it or talk about it (never about the opening itself)."""
+    about = _about_section(text)
+    if about:
+        return _sentences(about, lambda _: True)
     name = company.strip().casefold()
+
+    def about_company(lowered: str) -> bool:
+        if _HIRING.search(lowered):
+            return False
+        return bool(name and name in lowered) or any(w in lowered for w in _COMPANY_WORDS)
+
+    return _sentences(text, about_company)
+
+
+def _about_section(text: str) -> str:
+    """Return the text under an "About the company" / "About us" / "회사 소개" heading."""
+    found: list[str] = []
+    inside = False
+    for raw in text.splitlines():
+        line = " ".join(raw.split()).strip("#*_ ")
+        if not line:
+            continue
+        opened = _ABOUT.match(line)
+        if opened and len(line) - len(opened.group(1)) <= 40:
+            inside = True
+            if opened.group(1):
+                found.append(opened.group(1))
+            continue
+        if inside and _OTHER_HEADING.match(line):
+            break
+        if inside:
+            found.append(line)
+    return "\n".join(found)
+
+
+def _sentences(text: str, keep: Callable[[str], bool]) -> tuple[str, ...]:
     found = []
     for sentence in _SENTENCE.split(text):
         clean = " ".join(sentence.split())
-        lowered = clean.casefold()
-        if len(clean) < 12:
+        if len(clean) < 12 or not keep(clean.casefold()):
             continue
-        if (name and name in lowered) or any(w in lowered for w in _COMPANY_WORDS):
-            found.append(clean if len(clean) <= CONTEXT_LIMIT else clean[: CONTEXT_LIMIT - 1] + "…")
+        found.append(clean if len(clean) <= CONTEXT_LIMIT else clean[: CONTEXT_LIMIT - 1] + "…")
         if len(found) >= MAX_CONTEXT:
             break
     return tuple(found)

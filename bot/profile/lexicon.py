@@ -285,6 +285,13 @@ LEVEL_TERMS: tuple[tuple[Level, tuple[str, ...]], ...] = (
     ),
     (Level.MID, ("mid-level", "mid level", "intermediate", "미들")),
 )
+# Ranks above senior (the levels stop there): a job asking for one is interviewed as senior,
+# and what is shown back names the rank. Most senior first.
+RANK_TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("principal", ("principal", "수석")),
+    ("staff", ("staff",)),
+    ("lead", ("lead engineer", "lead developer", "tech lead", "team lead", "lead", "리드", "팀장")),
+)
 # "5+ years", "at least 7 years", "경력 5년 이상".
 YEARS = re.compile(r"(\d{1,2})\s*\+?\s*(?:years|yrs|년)", re.IGNORECASE)
 
@@ -393,3 +400,87 @@ def mentions(text: str, terms: Iterable[str]) -> int:
     """Return how many of ``terms`` occur in ``text``."""
     lowered = text.lower()
     return sum(1 for t in terms if _pattern(t).search(lowered))
+
+
+# Technologies a resume may name outside its skills line, as they are usually written, with
+# the other spellings that name them. Only these count as skills found elsewhere: the tag
+# words above also name topics and domains ("payment", "latency", "on-call", "mentor"), which
+# say what the work was about, not what the candidate can use.
+TECH_TERMS: Mapping[str, tuple[str, ...]] = {
+    "Python": ("python",),
+    "Go": ("golang",),
+    "Java": ("java",),
+    "Kotlin": ("kotlin",),
+    "Scala": ("scala",),
+    "TypeScript": ("typescript",),
+    "JavaScript": ("javascript",),
+    "Rust": ("rust",),
+    "C++": ("c++",),
+    "C#": ("c#",),
+    "Ruby": ("ruby",),
+    "PHP": ("php",),
+    "Swift": ("swift",),
+    "SQL": ("sql",),
+    "PostgreSQL": ("postgresql", "postgres"),
+    "MySQL": ("mysql",),
+    "MongoDB": ("mongodb",),
+    "DynamoDB": ("dynamodb",),
+    "Redis": ("redis", "레디스"),
+    "Elasticsearch": ("elasticsearch",),
+    "Kafka": ("kafka", "카프카"),
+    "RabbitMQ": ("rabbitmq",),
+    "Spark": ("spark",),
+    "Airflow": ("airflow",),
+    "Kubernetes": ("kubernetes", "k8s", "쿠버네티스"),
+    "Docker": ("docker", "도커"),
+    "Terraform": ("terraform",),
+    "AWS": ("aws",),
+    "GCP": ("gcp", "google cloud"),
+    "Azure": ("azure",),
+    "Linux": ("linux", "리눅스"),
+    "Git": ("git",),
+    "gRPC": ("grpc",),
+    "GraphQL": ("graphql",),
+    "React": ("react.js", "reactjs", "react native"),
+    "Node.js": ("node.js", "nodejs"),
+    "Django": ("django",),
+    "FastAPI": ("fastapi",),
+    "Flask": ("flask",),
+    "Spring": ("spring boot", "spring framework"),
+    "Prometheus": ("prometheus",),
+    "Grafana": ("grafana",),
+    "Datadog": ("datadog",),
+}
+
+
+@cache
+def _tech_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    found = []
+    for name, spellings in TECH_TERMS.items():
+        for spelling in spellings:
+            if re.search(r"[\uac00-\ud7a3]", spelling):
+                found.append((name, re.compile(re.escape(spelling))))
+            else:
+                # Whole words only: "Java" is not "JavaScript", "Go" never matches "good".
+                found.append((name, re.compile(rf"(?<![\w.+#]){re.escape(spelling)}(?![\w+#])")))
+    return tuple(found)
+
+
+def technologies(text: str) -> list[str]:
+    """Return the technologies ``text`` names, as usually written, in the order they occur."""
+    lowered = text.casefold()
+    first: dict[str, int] = {}
+    for name, pattern in _tech_patterns():
+        match = pattern.search(lowered)
+        if match and (name not in first or match.start() < first[name]):
+            first[name] = match.start()
+    return sorted(first, key=lambda n: first[n])
+
+
+def technology_name(item: str) -> str | None:
+    """Return the usual name of the technology ``item`` spells ("postgres" → "PostgreSQL")."""
+    key = item.strip().casefold()
+    for name, spellings in TECH_TERMS.items():
+        if key == name.casefold() or key in spellings:
+            return name
+    return None

@@ -128,7 +128,8 @@ class JobFacts:
     ``kinds``: the interview kinds it implies (behavioral always); ``focus``: skill ids of the
     skill catalogue, most important first; ``tags``: question tags it names (``caching``...),
     which rank bank questions; ``seniority``: the level it is written for, when it says;
-    ``context``: a few lines about the company.
+    ``context``: a few lines about the company; ``rank``: a rank above senior the job asks
+    for ("staff", "principal", "lead"), interviewed as ``seniority`` senior.
     """
 
     title: str
@@ -139,6 +140,7 @@ class JobFacts:
     seniority: Level | None = None
     context: tuple[str, ...] = ()
     source: str = "offline"
+    rank: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready form."""
@@ -151,6 +153,7 @@ class JobFacts:
             "seniority": self.seniority.value if self.seniority else None,
             "context": list(self.context),
             "source": self.source,
+            "rank": self.rank,
         }
 
     @classmethod
@@ -166,6 +169,7 @@ class JobFacts:
             seniority=Level(seniority) if seniority else None,
             context=tuple(str(c) for c in data.get("context", ())),
             source=str(data.get("source", "offline")),
+            rank=str(data.get("rank", "")),
         )
 
 

@@ -22,7 +22,8 @@ from bot.profile.lexicon import (
     KOREAN_ACTIONS,
     KOREAN_IMPROVE,
     MEASURE,
-    TAG_TERMS,
+    technologies,
+    technology_name,
 )
 from bot.profile.models import Project, ResumeFacts, Role
 
@@ -197,8 +198,9 @@ def read_resume(text: str) -> ResumeFacts:
     skills: list[str] = []
     company = ""
     for i, line in enumerate(lines):
-        if line.section == "skills" and not MEASURE.search(line.text):
-            skills += _skills_in(line.text)
+        listed = _skills_line(line)
+        if listed is not None:
+            skills += listed
             continue
         period = PERIOD.search(line.text)
         if period and line.section in ("experience", "projects", "") and not line.bullet:
@@ -214,12 +216,12 @@ def read_resume(text: str) -> ResumeFacts:
         project = _project(line, company)
         if project is not None:
             projects.append(project)
-    if not skills:
-        skills = _named_terms(text)
+    # The resume's own list first, as written; then technologies it names elsewhere.
+    skills += technologies(text)
     return ResumeFacts(
         roles=tuple(_unique(roles, lambda r: (r.title.lower(), r.company.lower())))[:MAX_ROLES],
         projects=tuple(_unique(projects, lambda p: p.name.lower()))[:MAX_PROJECTS],
-        skills=tuple(_unique(skills, str.lower))[:MAX_SKILLS],
+        skills=tuple(_unique(skills, _same_skill))[:MAX_SKILLS],
         results=tuple(_unique(results, str.lower))[:MAX_RESULTS],
     )
 
@@ -402,25 +404,39 @@ def _ko_object(word: str) -> bool:
     return len(word) > 1 and word.endswith(_KO_OBJECT_MARKS)
 
 
-def _skills_in(line: str) -> list[str]:
-    """Return the items of a skills line ("Languages: Python, Go, SQL")."""
-    body = line.split(":", 1)[1] if ":" in line and len(line.split(":", 1)[0]) < 30 else line
-    items = re.split(r"\s*[,;/|•·]\s*", body)
-    return [i.strip(" .") for i in items if 1 < len(i.strip(" .")) <= 40]
+_SKILL_LABEL = re.compile(r"^([^:：]{1,30})[:：]\s*(.+)$")
+_SKILL_SPLIT = re.compile(r"\s*(?:[,;/|•·・、]|\s(?:and|및|그리고)\s|&)\s*", re.IGNORECASE)
 
 
-def _named_terms(text: str) -> list[str]:
-    """Return technologies the text names, when it has no skills section."""
-    lowered = text.casefold()
-    names = []
-    for terms in TAG_TERMS.values():
-        for term in terms:
-            clean = term.strip()
-            if len(clean) > 3 and re.search(
-                r"(?<!\w)" + re.escape(clean.casefold()) + r"\w*", lowered
-            ):
-                names.append(clean)
-    return names
+def _skills_line(line: _Line) -> list[str] | None:
+    """Return the skills a line lists, or None when it lists none.
+
+    A line in a skills section lists them ("Python, Go, SQL"; "Languages: Python, Go"); so does
+    a labelled line anywhere ("Skills: ...", "Technologies: ...", "기술 스택: ...").
+    """
+    labelled = _SKILL_LABEL.match(line.text)
+    if labelled and _heading(labelled.group(1)) == "skills":
+        return _skills_in(labelled.group(2))
+    if line.section == "skills" and not MEASURE.search(line.text):
+        body = labelled.group(2) if labelled else line.text
+        return _skills_in(body)
+    return None
+
+
+def _skills_in(body: str) -> list[str]:
+    """Return the items of a skills list as written ("Python, Go and PostgreSQL")."""
+    items = (i.strip(" .-*") for i in _SKILL_SPLIT.split(body))
+    found = []
+    for item in items:
+        if 1 <= len(item) <= 40 and (len(item) > 1 or item.isupper()):
+            found.append(item)
+    return found
+
+
+def _same_skill(item: str) -> str:
+    """Return the key that makes two spellings of one skill the same ("Postgres", "PostgreSQL")."""
+    name = technology_name(item)
+    return (name or item).casefold()
 
 
 def _clip(value: str, limit: int = LINE_LIMIT) -> str:

@@ -34,7 +34,7 @@ from bot.profile.choose import (
     rank_bank,
     template_count,
 )
-from bot.profile.job import read_job, split_title
+from bot.profile.job import read_job, split_title, stated_rank
 from bot.profile.memory import JobMemory
 from bot.profile.models import (
     JobDescription,
@@ -298,13 +298,15 @@ class ProfileService:
                 "sources": sources,
                 "written": written,
                 "bank": len(plan.questions) - written,
+                "questions": _count_text("profile.start.written", written, language)
+                + _count_text("profile.start.bank", len(plan.questions) - written, language),
                 "focus": text("profile.start.focus", language, skills=", ".join(focus))
                 if focus
                 else "",
                 "level": text(
                     "profile.start.level_from_job",
                     language,
-                    level=text(f"common.levels.{job_level.value}", language),
+                    level=seniority_label(job_level, stated_rank(plan.job_title, ""), language),
                 )
                 if job_level is not None
                 else "",
@@ -354,6 +356,7 @@ class ProfileService:
             tags=tags,
             seniority=found.seniority or offline.seniority,
             context=found.context or offline.context,
+            rank=found.rank or offline.rank,
         )
 
     async def _model_plan(
@@ -401,6 +404,22 @@ class ProfileService:
         if held is None or self._clock.now() - held[1] > PENDING_FOR:
             return None
         return held[0]
+
+
+def _count_text(key: str, count: int, language: Language) -> str:
+    form = "one" if count == 1 else "other"
+    return text(f"{key}.{form}", language, count=count)
+
+
+def seniority_label(level: Level, rank: str, language: Language) -> str:
+    """Return the level as shown back: "senior", or "staff (asked as senior)" for a rank above
+    the levels, so a staff role is never silently called senior."""
+    name = text(f"common.levels.{level.value}", language)
+    if not rank or level is not Level.SENIOR:
+        return name
+    return text(
+        "profile.fields.rank", language, rank=text(f"profile.ranks.{rank}", language), level=name
+    )
 
 
 def job_seniority(profile: Profile, mode: Personalise) -> Level | None:

@@ -20,6 +20,7 @@ from bot.copy import text
 from bot.interview.events import Comparison, Summary
 from bot.interview.models import Attempt, Session, SessionStatus, Turn, TurnStatus
 from bot.presenters import (
+    clock,
     dimension_label,
     dimensions_line,
     kind_name,
@@ -361,12 +362,6 @@ def _answer(turn: Turn, lang: Language) -> list[Block]:
 def _spoken(evaluation: Evaluation) -> bool:
     """Tell whether the answer was spoken: its evidence carries times in the recording."""
     return any(f.evidence.start_ms is not None for f in evaluation.findings)
-
-
-def clock(ms: int) -> str:
-    """Return a time in a recording as m:ss ("1:12")."""
-    seconds = max(0, ms) // 1000
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def _finding_lead(finding: Finding, lang: Language) -> str:

@@ -1,4 +1,6 @@
-"""The buttons under each question; ids carry the action and the session id."""
+"""The buttons under each question; ids carry the action, the session id and, for Skip and
+Hint, the number of the prompt they were posted under (so an old button cannot act on a
+newer prompt)."""
 
 from __future__ import annotations
 
@@ -11,21 +13,33 @@ from cogs._shared import persistent_view
 
 PREFIX = "mb"
 ACTIONS = ("skip", "hint", "finish", "resume", "stop", "unrewind")
+# Actions about one prompt: their ids carry that prompt's number (its turn index + 1).
+PROMPT_ACTIONS = ("skip", "hint")
 REWRITES = "rewrites"
 
 
-def custom_id(action: str, session_id: int) -> str:
-    """Return the custom id of a button."""
-    return f"{PREFIX}:{action}:{session_id}"
+def custom_id(action: str, session_id: int, prompt: int | None = None) -> str:
+    """Return the custom id of a button (``prompt``: the number of the prompt it acts on)."""
+    base = f"{PREFIX}:{action}:{session_id}"
+    return base if prompt is None else f"{base}:{prompt}"
 
 
-def parse_custom_id(value: str) -> tuple[str, int] | None:
-    """Return (action, session id) from a custom id of ours, or None."""
+def parse_custom_id(value: str) -> tuple[str, int, int | None] | None:
+    """Return (action, session id, prompt number or None) from a custom id of ours, or None.
+
+    Skip and Hint ids posted before prompt numbers existed parse with None: the click is
+    answered as outdated rather than acting on whatever prompt is current now.
+    """
     parts = value.split(":")
-    if len(parts) != 3 or parts[0] != PREFIX or parts[1] not in ACTIONS:
+    if len(parts) not in (3, 4) or parts[0] != PREFIX or parts[1] not in ACTIONS:
         return None
     session_id = parse_id(parts[2])
-    return None if session_id is None else (parts[1], session_id)
+    if session_id is None:
+        return None
+    if len(parts) == 3:
+        return parts[1], session_id, None
+    prompt = parse_id(parts[3]) if parts[1] in PROMPT_ACTIONS else None
+    return None if prompt is None else (parts[1], session_id, prompt)
 
 
 def _button(
@@ -36,11 +50,14 @@ def _button(
     )
 
 
-def question_controls(session_id: int, language: Language = Language.EN) -> discord.ui.View:
-    """Return Skip / Hint / Finish buttons for a question."""
+def question_controls(
+    session_id: int, language: Language = Language.EN, prompt: int | None = None
+) -> discord.ui.View:
+    """Return Skip / Hint / Finish buttons for prompt number ``prompt`` (turn index + 1)."""
+    skip, hint = custom_id("skip", session_id, prompt), custom_id("hint", session_id, prompt)
     return persistent_view(
-        _button("skip", discord.ButtonStyle.secondary, custom_id("skip", session_id), language),
-        _button("hint", discord.ButtonStyle.primary, custom_id("hint", session_id), language),
+        _button("skip", discord.ButtonStyle.secondary, skip, language),
+        _button("hint", discord.ButtonStyle.primary, hint, language),
         _button("finish", discord.ButtonStyle.danger, custom_id("finish", session_id), language),
     )
 

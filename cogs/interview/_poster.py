@@ -81,7 +81,7 @@ class EventPoster:
     ) -> None:
         view: discord.ui.View | None = None
         if item.controls:
-            view = question_controls(session_id, language)
+            view = question_controls(session_id, language, item.prompt)
         elif item.rewrites is not None:
             view = rewrites_controls(*item.rewrites, language=language)
         elif item.cancel_rewind is not None:

@@ -57,6 +57,8 @@ class Outgoing:
     content: str | None = None
     embed: discord.Embed | None = None
     controls: bool = False
+    # The number (turn index + 1) of the prompt the controls act on.
+    prompt: int | None = None
     speak: str | None = None
     # Part of an answer's feedback: these replace the live preview messages when streamed.
     feedback: bool = False
@@ -130,7 +132,14 @@ def render(events: list[Event], language: Language | str = Language.EN) -> list[
                     resumed=text("interview.resumed_mark", language) if event.resumed else "",
                 )
             )
-            out.append(Outgoing(embed=embed, controls=True, speak=event.turn.prompt))
+            out.append(
+                Outgoing(
+                    embed=embed,
+                    controls=True,
+                    prompt=event.turn.index + 1,
+                    speak=event.turn.prompt,
+                )
+            )
         elif isinstance(event, FollowUpAsked):
             embed = discord.Embed(
                 title=text("interview.follow_up_title", language),
@@ -138,7 +147,14 @@ def render(events: list[Event], language: Language | str = Language.EN) -> list[
                 colour=BRAND,
             )
             embed.set_footer(text=text("interview.reply_here", language))
-            out.append(Outgoing(embed=embed, controls=True, speak=event.turn.prompt))
+            out.append(
+                Outgoing(
+                    embed=embed,
+                    controls=True,
+                    prompt=event.turn.index + 1,
+                    speak=event.turn.prompt,
+                )
+            )
         elif isinstance(event, FeedbackGiven):
             body = feedback_text(event.evaluation, language, number=event.number)
             out.extend(Outgoing(content=c, feedback=True) for c in split_message(body))

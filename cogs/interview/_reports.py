@@ -117,10 +117,12 @@ class InterviewReports:
                 await interaction.edit_original_response(content=said)
                 return
             file = discord.File(io.BytesIO(report.data), filename=report.filename)
+            # The message speaks the language of the client that asked, like "rendering…"
+            # before it; the PDF itself is in the interview's language.
             done = (
-                text("reports.ready", report.language, id=report.session_id)
+                text("reports.ready", language, id=report.session_id)
                 if report.session_id is not None
-                else text("reports.ready_progress", report.language)
+                else text("reports.ready_progress", language)
             )
             await interaction.edit_original_response(content=done, file=file)
 

@@ -10,9 +10,10 @@ import discord
 from bot.copy import text
 from bot.interview.engine import InterviewEngine
 from bot.interview.inbox import AnswerInbox
+from bot.interview.models import Session, SessionStatus
 from cogs._buttons import ButtonRouter, owner_only
 from cogs.interview._channels import session_channel
-from cogs.interview._controls import parse_custom_id, parse_rewrites_id
+from cogs.interview._controls import PROMPT_ACTIONS, parse_custom_id, parse_rewrites_id
 from cogs.interview._poster import EventPoster
 from cogs.interview._render import rewrites_messages
 
@@ -37,13 +38,20 @@ class InterviewButtons:
         """Handle the click if it is on one of our buttons; return whether it was."""
         return await self.router.dispatch(interaction)
 
-    async def _click(self, interaction: discord.Interaction, parsed: tuple[str, int]) -> None:
+    async def _click(
+        self, interaction: discord.Interaction, parsed: tuple[str, int, int | None]
+    ) -> None:
         """Handle Skip / Hint / Finish / Resume / Stop / Cancel retry."""
-        action, session_id = parsed
+        action, session_id, prompt = parsed
         session = await self.engine.session(session_id)
         lang = session.language
         refusal = text("interview.not_your_buttons", lang)
         if not await owner_only(interaction, session.user_id, refusal):
+            return
+        if action in PROMPT_ACTIONS and not _is_current(session, prompt):
+            # A button under an earlier prompt: acting would skip (or hint) the newer one.
+            outdated = text("interview.button_outdated", lang)
+            await interaction.response.send_message(outdated, ephemeral=True)
             return
         if action == "hint":
             hint = text("interview.hint", lang, hint=self.engine.hint(session))
@@ -61,7 +69,11 @@ class InterviewButtons:
         await interaction.response.defer()
         channel = await session_channel(self.bot, session)
         if action == "skip":
-            events = await self.inbox.skip(session_id)
+            events = await self.inbox.skip(session_id, prompt)
+            if not events:  # another prompt became current meanwhile: nothing was skipped
+                outdated = text("interview.button_outdated", lang)
+                await interaction.followup.send(outdated, ephemeral=True)
+                return
         elif action in ("finish", "stop"):
             events = await self.engine.finish(session_id, stopped=action == "stop")
         elif channel is None:
@@ -94,3 +106,14 @@ class InterviewButtons:
         await interaction.response.send_message(first, ephemeral=True)
         for chunk in rest:
             await interaction.followup.send(chunk, ephemeral=True)
+
+
+def _is_current(session: Session, prompt: int | None) -> bool:
+    """Tell whether prompt number ``prompt`` is the one the active session waits on."""
+    turn = session.current_turn
+    return (
+        prompt is not None
+        and session.status is SessionStatus.ACTIVE
+        and turn is not None
+        and turn.index + 1 == prompt
+    )

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import discord
 from discord.ext import commands
 
-from bot.catalog import Kind, Language, Level
+from bot.catalog import Kind, Level
 from bot.copy import text
 from bot.errors import SessionAlreadyActive
 from bot.interview.desk import InterviewDesk, Place
@@ -19,7 +19,7 @@ from bot.interview.models import Session
 from bot.presenters import kind_name, level_name
 from bot.profile import Personalise, ProfileService
 from bot.reports import ReportService
-from cogs._buttons import locale_language
+from cogs._buttons import chosen_language, locale_language
 from cogs._cooldown import INTERVIEW, NO_COOLDOWNS, Cooldowns
 from cogs._shared import command, interview_options, option
 from cogs.interview._answering import ThreadAnswers
@@ -89,12 +89,12 @@ class InterviewCog(commands.Cog):
         level: str | None,
         count: int,
         role: str | None,
-        language: str,
+        language: str | None,
         personalise: str,
     ) -> None:
         """Open a thread and ask the first question (at the job's level when none is chosen
         and the interview is personalised with a job that states one)."""
-        lang = Language(language)
+        lang = chosen_language(language, ctx.interaction)
         with self.cooldowns.charged(ctx.author.id, INTERVIEW, lang) as charge:
             await ctx.defer(ephemeral=True)
             await self._start(

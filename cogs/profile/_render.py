@@ -9,8 +9,8 @@ import discord
 
 from bot.catalog import Language
 from bot.copy import text
-from bot.presenters import kind_name, level_name
-from bot.profile import JobDescription, Profile, Resume
+from bot.presenters import kind_name
+from bot.profile import JobDescription, Profile, Resume, seniority_label
 from bot.progress import SkillCatalogue
 from cogs._buttons import parse_id
 from cogs._shared import persistent_view
@@ -101,7 +101,7 @@ def job_lines(
     facts = job.facts
     focus = [s.name(language) for f in facts.focus if (s := catalogue.get(f)) is not None]
     seniority = (
-        level_name(facts.seniority.value, language)
+        seniority_label(facts.seniority, facts.rank, language)
         if facts.seniority
         else text("profile.fields.unknown", language)
     )

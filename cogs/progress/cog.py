@@ -7,11 +7,10 @@ import logging
 import discord
 from discord.ext import commands
 
-from bot.catalog import Language
 from bot.copy import text
 from bot.errors import SessionAlreadyActive
 from bot.progress import DrillService, ProgressService
-from cogs._buttons import locale_language
+from cogs._buttons import chosen_language, locale_language
 from cogs._shared import LANGUAGE_CHOICES, command, option
 from cogs.interview._audio import SpeechServices
 from cogs.interview._channels import (
@@ -62,7 +61,8 @@ class ProgressCog(commands.Cog):
         """Open a thread and start a 3-question drill on the skills due or weakest."""
         await ctx.defer(ephemeral=True)
         fallback = locale_language(ctx.interaction)
-        chosen = Language(language) if language else None
+        # No option (and no server default): the client's language, like every start.
+        chosen = chosen_language(language, ctx.interaction)
         opened: list[InterviewChannel] = []
 
         async def open_place() -> int:

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.catalog import Kind, Language, Level
+from bot.catalog import Kind, Level
 from bot.copy import text
 from bot.errors import CoachError
-from cogs._buttons import locale_language
+from cogs._buttons import chosen_language, locale_language
 from cogs._cooldown import NO_COOLDOWNS, Cooldowns
 from cogs._shared import command, interview_options, option
 
@@ -47,13 +47,19 @@ class RoundCommands:
         ctx: discord.ApplicationContext,
         kind: str,
         level: str,
-        language: str,
+        language: str | None,
         rounds: int,
         minutes: int,
     ) -> None:
         """Start a round in a thread: each person answers in turn, typed or by voice message."""
         await self._desk(ctx).start_text(
-            ctx, self.cooldowns, Kind(kind), Level(level), Language(language), rounds, minutes
+            ctx,
+            self.cooldowns,
+            Kind(kind),
+            Level(level),
+            chosen_language(language, ctx.interaction),
+            rounds,
+            minutes,
         )
 
     @round_group.command(**command(f"{ROUND}.stop"))

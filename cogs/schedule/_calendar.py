@@ -143,5 +143,7 @@ class DiscordCalendar:
                 raise ScheduleError("channel_gone", lang, channel_id=schedule.channel_id) from exc
             raise EventGone(lang) from exc
         except discord.HTTPException as exc:
+            # Discord's own text is English and technical: it goes to the log, and the user
+            # reads a reason in their language with only the status code.
             log.warning("Discord answered %s to %s %s: %s", exc.status, method, path, exc.text)
-            raise ScheduleError("discord_refused", lang, detail=(exc.text or "")[:200]) from exc
+            raise ScheduleError("discord_refused", lang, status=exc.status) from exc

@@ -7,7 +7,7 @@ import logging
 import discord
 from discord.ext import commands, tasks
 
-from bot.catalog import Kind, Language, Level
+from bot.catalog import Kind, Level
 from bot.copy import text
 from bot.errors import CoachError
 from bot.guilds.settings import GuildSettingsService
@@ -20,7 +20,7 @@ from bot.rounds.schedules import (
     parse_zone,
 )
 from bot.rounds.scheduling import ScheduleService
-from cogs._buttons import locale_language
+from cogs._buttons import chosen_language, locale_language
 from cogs._shared import command, interview_options, kind_choices, level_choices, option
 from cogs.schedule._checks import (
     check_bot_can,
@@ -95,10 +95,10 @@ class ScheduleCog(commands.Cog):
         reminder: int,
         kind: str,
         level: str,
-        language: str,
+        language: str | None,
     ) -> None:
         """Schedule a weekly or fortnightly round with a Discord event people can RSVP to."""
-        lang = Language(language)
+        lang = chosen_language(language, ctx.interaction)
         await ctx.defer(ephemeral=True)
         guild, member = guild_member(ctx, lang)
         require_moderator(self.settings, member, lang)

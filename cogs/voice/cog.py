@@ -16,7 +16,7 @@ from bot.rounds.model import RoundMode
 from bot.rounds.ports import RoundPresenter
 from bot.rounds.run import RoundRequest
 from bot.voice.coach import VoiceCoach
-from cogs._buttons import ButtonRouter, locale_language
+from cogs._buttons import ButtonRouter, chosen_language, locale_language
 from cogs._cooldown import NO_COOLDOWNS, Cooldowns
 from cogs._cooldown import VOICE as VOICE_COOLDOWN
 from cogs._shared import command, interview_options, option
@@ -71,7 +71,7 @@ class VoiceCog(RoundCommands, commands.Cog):
         ctx: discord.ApplicationContext,
         kind: str,
         level: str,
-        language: str,
+        language: str | None,
         questions: int,
     ) -> None:
         """Join the caller's voice channel, post the consent notice, then interview aloud."""
@@ -111,7 +111,12 @@ class VoiceCog(RoundCommands, commands.Cog):
     )
     @option(f"{ROUND}.start.options.rounds", int, min_value=1, max_value=5, default=2)
     async def round_start(
-        self, ctx: discord.ApplicationContext, kind: str, level: str, language: str, rounds: int
+        self,
+        ctx: discord.ApplicationContext,
+        kind: str,
+        level: str,
+        language: str | None,
+        rounds: int,
     ) -> None:
         """Join the caller's channel, open a round thread, and take turns."""
         await self._start(ctx, RoundMode.GROUP, kind, level, language, rounds)
@@ -198,10 +203,10 @@ class VoiceCog(RoundCommands, commands.Cog):
         mode: RoundMode,
         kind: str,
         level: str,
-        language: str,
+        language: str | None,
         turns: int,
     ) -> None:
-        lang = Language(language)
+        lang = chosen_language(language, ctx.interaction)
         # Joining voice is costly: one start per user per cooldown (refunded on failure).
         with self.cooldowns.charged(ctx.author.id, VOICE_COOLDOWN, lang):
             await self._join(ctx, mode, kind, level, lang, turns)

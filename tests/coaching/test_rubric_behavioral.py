@@ -41,8 +41,11 @@ def test_strong_answer_praise_quotes_its_number(grade: Grade, answers: dict[str,
     metric = next(f for f in evaluation.findings if f.rule_id == "positive.metrics")
 
     assert metric.positive
-    assert metric.evidence.quote == "40%"
-    assert answers["strong_star"][metric.evidence.start : metric.evidence.end] == "40%"
+    # The clause that carries the number, never the bare number.
+    assert "40%" in metric.evidence.quote and len(metric.evidence.quote.split()) >= 3
+    assert (
+        answers["strong_star"][metric.evidence.start : metric.evidence.end] == metric.evidence.quote
+    )
     assert "40%" in evaluation.coaching.praise
 
 
@@ -148,7 +151,7 @@ def test_spelled_out_measurement_counts(grade: Grade) -> None:
     metric = next(f for f in evaluation.findings if f.rule_id == "positive.metrics")
 
     assert "structure.no_metrics" not in fired(evaluation)
-    assert metric.evidence.quote == "two weeks"
+    assert "two weeks" in metric.evidence.quote and len(metric.evidence.quote.split()) >= 3
 
 
 def test_situation_task_action_missing_fire_on_a_bare_outcome(grade: Grade) -> None:

@@ -23,7 +23,7 @@ def test_technical_answer_with_tradeoffs_is_praised(grade: Grade) -> None:
     praise = next(f for f in evaluation.findings if f.rule_id == "positive.tradeoffs")
 
     assert "depth.no_tradeoffs" not in fired(evaluation)
-    assert praise.evidence.quote == "trade-off"
+    assert "trade-off" in praise.evidence.quote and len(praise.evidence.quote.split()) >= 3
     assert evaluation.score >= 80
 
 
@@ -58,7 +58,7 @@ def test_coding_walkthrough_covering_umpire(grade: Grade) -> None:
     complexity = next(f for f in evaluation.findings if f.rule_id == "positive.complexity")
 
     assert not evaluation.problems
-    assert complexity.evidence.quote == "O(n)"
+    assert "O(n)" in complexity.evidence.quote and len(complexity.evidence.quote.split()) >= 3
 
 
 def test_coding_without_complexity_names_the_skipped_umpire_steps(grade: Grade) -> None:

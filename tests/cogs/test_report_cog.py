@@ -4,6 +4,7 @@ history; a progress message first, then the PDF, rendered in the real worker pro
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,6 +14,8 @@ import pytest
 from discord_harness import FakeDiscord, Harness, harness
 from discord_harness import payloads as p
 
+from bot.catalog import Language
+from bot.copy import text
 from bot.discord_app import MockingbirdBot, intents
 from bot.interview.engine import InterviewEngine
 from bot.reports import ReportService, ReportWorker
@@ -172,3 +175,28 @@ async def test_the_command_is_registered_with_its_korean_name(env: ReportEnv) ->
     start = next(o for o in command["options"] if o["name"] == "start")
     personalise = next(o for o in start["options"] if o["name"] == "personalise")
     assert [c["value"] for c in personalise["choices"]] == ["none", "resume", "job", "both"]
+
+
+async def test_a_cooled_down_click_is_answered_not_raised(env: ReportEnv) -> None:
+    await finished_interview(env)
+    await env.h.click(env.summary(), label="Download report")
+    await env.h.click(env.summary(), label="Download report")
+    refusal = env.fake.bodies_to("POST", CALLBACK)[-1]
+    assert refusal["type"] == 4 and refusal["data"]["flags"] & EPHEMERAL
+    assert "try again in" in refusal["data"]["content"].lower()
+    assert env.h.errors == [] and env.h.command_errors == []
+
+
+async def test_the_report_messages_keep_the_client_s_language(
+    env: ReportEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await env.h.slash("interview", "start", options={"count": 1, "language": "en"})
+    await env.h.message("great answer", channel_id=env.thread_id())
+    monkeypatch.setattr(p, "interaction_base", functools.partial(p.interaction_base, locale="ko"))
+    await env.h.click(env.summary(), label="Download report")
+    rendering = env.fake.bodies_to("POST", CALLBACK)[-1]["data"]["content"]
+    (edit,) = env.edits()
+    assert edit.files  # the PDF itself stays in the interview's language (English)
+    ready = edit.json["content"]
+    assert rendering == text("reports.rendering", Language.KO)
+    assert "리포트입니다" in ready and "Here is your report" not in ready

@@ -301,7 +301,7 @@ async def test_a_whole_interview_with_a_follow_up_on_sqlite(sqlite_engine: Sqlit
     ]
     assert again.turns[1].probe_rule == "structure.result_missing"
     (row,) = await eng.history(7, 99, 10)
-    assert (row.session_id, row.answered, row.status) == (session.id, 3, SessionStatus.FINISHED)
+    assert (row.session_id, row.answered, row.status) == (session.id, 2, SessionStatus.FINISHED)
 
 
 async def test_a_crash_during_grading_resumes_on_sqlite(sqlite_engine: SqliteEnv) -> None:

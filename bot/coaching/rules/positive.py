@@ -29,7 +29,12 @@ _SOLUTIONS = frozenset({Kind.TECHNICAL, Kind.SYSTEM_DESIGN, Kind.CODING})
 class _Praise(Rule):
     def praise(self, ctx: Context, start: int, end: int) -> Finding:
         return ctx.finding(
-            self.id, self.dimension, Severity.INFO, ctx.evidence(start, end), positive=True
+            self.id,
+            self.dimension,
+            Severity.INFO,
+            # Praise quotes the clause that earned it: "because" alone shows nothing.
+            ctx.clause_evidence(start, end),
+            positive=True,
         )
 
 
