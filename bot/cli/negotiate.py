@@ -17,12 +17,11 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Final, TextIO
 
 from bot.catalog import Language, Level
+from bot.cli.rehearse import only_run
 from bot.copy import text
 from bot.errors import CoachError
 
@@ -73,34 +72,6 @@ def add_command(sub: Any) -> None:
     p.add_argument("--equity", default=None, help="yearly equity in the offer, if any")
     p.add_argument("--level", choices=[lv.value for lv in Level], default=None)
     p.add_argument("--location", default=None, help="where the job is")
-
-
-if sys.platform == "win32":
-
-    @contextmanager
-    def _only_run(database: str) -> Iterator[bool]:
-        """Windows has no advisory file locks here: two runs on one file are not prevented."""
-        yield True
-
-else:
-    import fcntl
-
-    @contextmanager
-    def _only_run(database: str) -> Iterator[bool]:
-        """Hold a lock next to the database; yield False when another negotiation holds it."""
-        if database == MEMORY:
-            yield True
-            return
-        with open(f"{database}.negotiate-lock", "a+b") as handle:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _plain(line: str) -> str:
@@ -386,7 +357,7 @@ async def negotiate(
     path = str(args.db or settings.storage.database_path)
     if path != MEMORY:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with _only_run(path) as alone:
+    with only_run(path, "negotiate") as alone:
         if not alone:
             sys.stderr.write(text("negotiation.terminal.busy", lang, path=path) + "\n")
             return EXIT_FAILED

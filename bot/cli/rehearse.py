@@ -68,7 +68,7 @@ def terminal_message(exc: CoachError, language: Language) -> str:
 if sys.platform == "win32":
 
     @contextmanager
-    def only_run(database: str) -> Iterator[bool]:
+    def only_run(database: str, command: str = "rehearse") -> Iterator[bool]:
         """Windows has no advisory file locks here: two runs on one file are not prevented."""
         yield True
 
@@ -76,13 +76,13 @@ else:
     import fcntl
 
     @contextmanager
-    def only_run(database: str) -> Iterator[bool]:
-        """Hold a lock next to the database file; yield False when another rehearse holds it."""
+    def only_run(database: str, command: str = "rehearse") -> Iterator[bool]:
+        """Hold ``command``'s lock next to the database file; yield False when another holds it."""
         if database == MEMORY:
             yield True
             return
         try:
-            handle = open(f"{database}.rehearse-lock", "a+b")  # noqa: SIM115 (closed below)
+            handle = open(f"{database}.{command}-lock", "a+b")  # noqa: SIM115 (closed below)
         except OSError:
             # A folder we may not write to: the database will say so if it matters.
             log.debug("no lock file next to %s", database, exc_info=True)
